@@ -1,0 +1,116 @@
+//! The backlog: every rule of DESIGN §3.3 that concerns data, decided once,
+//! above the store. Each operation reads what it needs, decides, and hands the
+//! store one batch of conditional writes; a concurrent change makes the batch
+//! fail as a whole with a version conflict, and nothing is written.
+
+mod items;
+mod projects;
+mod stories;
+mod view;
+
+pub use items::{NewTask, NewTest};
+pub use stories::{DonePrerequisites, NewStory};
+pub use view::{DependencyRef, StoryView, TaskView, TestView};
+
+use crate::domain::{Story, StoryId};
+use crate::error::{Error, Result};
+use crate::store::{Expect, Store, Write};
+use std::future::Future;
+use std::sync::Arc;
+
+/// How often an operation is re-planned when a story it only relies on (an
+/// ancestor, say) changed between its read and its write.
+const REPLANS: usize = 3;
+
+#[derive(Clone)]
+pub struct Backlog {
+    store: Arc<dyn Store>,
+}
+
+impl Backlog {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Backlog { store }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    async fn story(&self, id: StoryId) -> Result<Story> {
+        self.store
+            .get_story(id)
+            .await?
+            .ok_or_else(|| Error::not_found("story", id))
+    }
+
+    /// The story and its ancestors, nearest first. Refuses a story that is
+    /// being deleted (itself or an ancestor): nothing may attach under it.
+    async fn lineage(&self, id: StoryId) -> Result<Vec<Story>> {
+        let mut chain = vec![self.story(id).await?];
+        while let Some(parent) = chain.last().and_then(|s| s.parent_id) {
+            if chain.len() > 10_000 {
+                return Err(Error::internal(
+                    "walking ancestors",
+                    "the stored tree has a cycle",
+                ));
+            }
+            let story = self.story(parent).await?;
+            chain.push(story);
+        }
+        if chain.iter().any(|s| s.deleting) {
+            return Err(Error::not_found("story", id));
+        }
+        Ok(chain)
+    }
+
+    /// Conditions that keep a lineage as it was read: each story at its version.
+    fn hold(lineage: &[Story]) -> impl Iterator<Item = Write> + '_ {
+        lineage.iter().map(|s| Write::CheckStory {
+            id: s.id,
+            expect: Expect::Version(s.version),
+        })
+    }
+
+    /// Run `attempt` again when it lost a race on something the caller did not
+    /// name (`own` is the item whose version the caller sent, if any).
+    async fn replanned<T, F, Fut>(
+        &self,
+        own: Option<(&'static str, String)>,
+        mut attempt: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut tries = 0;
+        loop {
+            match attempt().await {
+                Err(Error::VersionConflict { entity, id, .. })
+                    if tries < REPLANS && own.as_ref() != Some(&(entity, id.clone())) =>
+                {
+                    tries += 1;
+                    tracing::debug!(entity, %id, tries, "re-planning after a concurrent change");
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Check a client's expected version against what was read, before writing.
+fn expect_version(
+    entity: &'static str,
+    id: impl ToString,
+    current: u64,
+    sent: Option<u64>,
+) -> Result<u64> {
+    match sent {
+        Some(v) if v != current => Err(Error::VersionConflict {
+            entity,
+            id: id.to_string(),
+            expected: v,
+            actual: Some(current),
+        }),
+        _ => Ok(current),
+    }
+}

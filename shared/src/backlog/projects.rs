@@ -1,0 +1,80 @@
+//! Projects: separate backlogs in one store.
+
+use super::Backlog;
+use crate::domain::{Counter, Project, ProjectId, Timestamp, Title};
+use crate::error::{Error, Result};
+use crate::store::{Expect, Write};
+
+impl Backlog {
+    /// Create the default project (id 1) unless it exists. Safe to call from
+    /// several processes at once.
+    pub async fn ensure_default_project(&self) -> Result<Project> {
+        if let Some(p) = self.store.get_project(Project::DEFAULT_ID).await? {
+            return Ok(p);
+        }
+        let now = Timestamp::now();
+        let project = Project {
+            id: Project::DEFAULT_ID,
+            name: Title::parse(Project::DEFAULT_NAME).expect("a valid name"),
+            description: String::new(),
+            repository: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        match self
+            .store
+            .commit(vec![Write::PutProject {
+                project: project.clone(),
+                expect: Expect::Absent,
+            }])
+            .await
+        {
+            Ok(()) => Ok(project),
+            // Another process created it first.
+            Err(Error::Rule {
+                code: "ALREADY_EXISTS",
+                ..
+            }) => self.project(Project::DEFAULT_ID).await,
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn create_project(
+        &self,
+        name: Title,
+        description: String,
+        repository: Option<String>,
+    ) -> Result<Project> {
+        // The counter's n-th id is project n + 1: id 1 is the default project.
+        let id = ProjectId(self.store.take_ids(Counter::Project, 1).await? + 1);
+        let now = Timestamp::now();
+        let project = Project {
+            id,
+            name,
+            description,
+            repository,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        self.store
+            .commit(vec![Write::PutProject {
+                project: project.clone(),
+                expect: Expect::Absent,
+            }])
+            .await?;
+        Ok(project)
+    }
+
+    pub async fn project(&self, id: ProjectId) -> Result<Project> {
+        self.store
+            .get_project(id)
+            .await?
+            .ok_or_else(|| Error::not_found("project", id))
+    }
+
+    pub async fn projects(&self) -> Result<Vec<Project>> {
+        self.store.list_projects().await
+    }
+}

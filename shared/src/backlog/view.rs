@@ -1,0 +1,265 @@
+//! Stories as the API returns them: with tests, tasks, links and children
+//! attached (DESIGN §3.2).
+
+use super::Backlog;
+use crate::domain::{
+    AcceptanceTest, Dependency, ProjectId, Relationship, Story, StoryId, StoryStatus, Task, Title,
+    Warning,
+};
+use crate::error::{Error, Result};
+use crate::store::{ProjectContents, StoryRecord};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoryView {
+    #[serde(flatten)]
+    pub story: Story,
+    pub acceptance_tests: Vec<TestView>,
+    pub tasks: Vec<TaskView>,
+    pub dependencies: Vec<DependencyRef>,
+    pub dependents: Vec<DependencyRef>,
+    pub blocked_by: Vec<DependencyRef>,
+    pub blocking: Vec<DependencyRef>,
+    pub children: Vec<StoryView>,
+    pub invest_warnings: Vec<Warning>,
+    pub invest_satisfied: bool,
+    pub invest_health: Health,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestView {
+    #[serde(flatten)]
+    pub test: AcceptanceTest,
+}
+
+pub type TaskView = Task;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Health {
+    pub satisfied: bool,
+    pub issues: Vec<Warning>,
+}
+
+/// A link as seen from one of its ends.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DependencyRef {
+    pub story_id: StoryId,
+    pub title: Title,
+    pub status: StoryStatus,
+    pub relationship: Relationship,
+}
+
+/// What a view needs of the stories a link points at.
+type Names<'a> = HashMap<StoryId, &'a Story>;
+
+fn refs<'a>(
+    links: impl Iterator<Item = &'a Dependency>,
+    other_end: impl Fn(&Dependency) -> StoryId,
+    names: &Names<'_>,
+) -> Vec<DependencyRef> {
+    links
+        .filter_map(|l| {
+            let other = names.get(&other_end(l))?;
+            Some(DependencyRef {
+                story_id: other.id,
+                title: other.title.clone(),
+                status: other.status,
+                relationship: l.relationship,
+            })
+        })
+        .collect()
+}
+
+fn assemble(
+    story: Story,
+    tests: Vec<AcceptanceTest>,
+    tasks: Vec<Task>,
+    outgoing: &[&Dependency],
+    incoming: &[&Dependency],
+    names: &Names<'_>,
+) -> StoryView {
+    let dependencies = refs(outgoing.iter().copied(), |l| l.depends_on_story_id, names);
+    let dependents = refs(incoming.iter().copied(), |l| l.story_id, names);
+    let blocks = |r: &&DependencyRef| r.relationship == Relationship::Blocks;
+    let blocked_by = dependencies.iter().filter(blocks).cloned().collect();
+    let blocking = dependents.iter().filter(blocks).cloned().collect();
+    let warnings: Vec<Warning> = story.invest_analysis.all_warnings().cloned().collect();
+    StoryView {
+        acceptance_tests: tests.into_iter().map(|test| TestView { test }).collect(),
+        tasks,
+        dependencies,
+        dependents,
+        blocked_by,
+        blocking,
+        children: Vec::new(),
+        invest_satisfied: warnings.is_empty(),
+        invest_health: Health {
+            satisfied: warnings.is_empty(),
+            issues: warnings.clone(),
+        },
+        invest_warnings: warnings,
+        story,
+    }
+}
+
+/// Views of every visible story of a project, by id, and the ids of the roots.
+/// A subtree whose deletion has begun is not visible.
+fn project_views(
+    contents: ProjectContents,
+) -> (
+    HashMap<StoryId, StoryView>,
+    Vec<StoryId>,
+    HashMap<StoryId, Vec<StoryId>>,
+) {
+    let ProjectContents {
+        stories,
+        tests,
+        tasks,
+        links,
+    } = contents;
+    let hidden = hidden_stories(&stories);
+    let names: Names<'_> = stories
+        .iter()
+        .filter(|s| !hidden.contains(&s.id))
+        .map(|s| (s.id, s))
+        .collect();
+
+    let mut tests_of: HashMap<StoryId, Vec<AcceptanceTest>> = HashMap::new();
+    for t in tests {
+        tests_of.entry(t.story_id).or_default().push(t);
+    }
+    let mut tasks_of: HashMap<StoryId, Vec<Task>> = HashMap::new();
+    for t in tasks {
+        tasks_of.entry(t.story_id).or_default().push(t);
+    }
+    let mut outgoing: HashMap<StoryId, Vec<&Dependency>> = HashMap::new();
+    let mut incoming: HashMap<StoryId, Vec<&Dependency>> = HashMap::new();
+    for l in &links {
+        outgoing.entry(l.story_id).or_default().push(l);
+        incoming.entry(l.depends_on_story_id).or_default().push(l);
+    }
+
+    let mut views = HashMap::with_capacity(names.len());
+    let mut roots = Vec::new();
+    let mut children_of: HashMap<StoryId, Vec<StoryId>> = HashMap::new();
+    for story in stories.iter().filter(|s| !hidden.contains(&s.id)) {
+        match story.parent_id {
+            Some(p) => children_of.entry(p).or_default().push(story.id),
+            None => roots.push(story.id),
+        }
+        let view = assemble(
+            story.clone(),
+            tests_of.remove(&story.id).unwrap_or_default(),
+            tasks_of.remove(&story.id).unwrap_or_default(),
+            outgoing
+                .get(&story.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+            incoming
+                .get(&story.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+            &names,
+        );
+        views.insert(story.id, view);
+    }
+    (views, roots, children_of)
+}
+
+/// Stories under (or at) a root whose deletion has begun.
+fn hidden_stories(stories: &[Story]) -> HashSet<StoryId> {
+    let mut hidden = HashSet::new();
+    for root in stories.iter().filter(|s| s.deleting) {
+        hidden.insert(root.id);
+        hidden.extend(
+            super::stories::descendants(stories, root.id)
+                .iter()
+                .map(|s| s.id),
+        );
+    }
+    hidden
+}
+
+impl Backlog {
+    /// The project's stories as a tree: roots, each with its children nested.
+    pub async fn story_tree(&self, project: ProjectId) -> Result<Vec<StoryView>> {
+        let contents = self.store.project_contents(project).await?;
+        let (mut views, roots, children_of) = project_views(contents);
+        // Build bottom-up without recursion, so any depth is safe.
+        let mut order = Vec::with_capacity(views.len());
+        let mut stack: Vec<StoryId> = roots.clone();
+        while let Some(id) = stack.pop() {
+            order.push(id);
+            stack.extend(children_of.get(&id).into_iter().flatten().copied());
+        }
+        for id in order.into_iter().rev() {
+            let kids: Vec<StoryView> = children_of
+                .get(&id)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| views.remove(c))
+                .collect();
+            if let Some(v) = views.get_mut(&id) {
+                v.children = kids;
+            }
+        }
+        Ok(roots.iter().filter_map(|r| views.remove(r)).collect())
+    }
+
+    /// The project's stories as a flat list, ordered by id, without children.
+    pub async fn story_list(&self, project: ProjectId) -> Result<Vec<StoryView>> {
+        let contents = self.store.project_contents(project).await?;
+        let (views, _, _) = project_views(contents);
+        let mut list: Vec<StoryView> = views.into_values().collect();
+        list.sort_by_key(|v| v.story.id);
+        Ok(list)
+    }
+
+    /// One story with everything attached, and its direct children (each with
+    /// everything attached but their own children).
+    pub async fn story_view(&self, id: StoryId) -> Result<StoryView> {
+        let record = self
+            .store
+            .get_story_record(id)
+            .await?
+            .ok_or_else(|| Error::not_found("story", id))?;
+        if record.story.deleting {
+            return Err(Error::not_found("story", id));
+        }
+        let mut view = self.record_view(record).await?;
+        for child in self.store.children(id).await? {
+            if let Some(r) = self.store.get_story_record(child.id).await? {
+                view.children.push(self.record_view(r).await?);
+            }
+        }
+        Ok(view)
+    }
+
+    async fn record_view(&self, record: StoryRecord) -> Result<StoryView> {
+        let StoryRecord {
+            story,
+            tests,
+            tasks,
+            dependencies,
+            dependents,
+        } = record;
+        let linked: Vec<StoryId> = dependencies
+            .iter()
+            .map(|l| l.depends_on_story_id)
+            .chain(dependents.iter().map(|l| l.story_id))
+            .collect();
+        let others = if linked.is_empty() {
+            Vec::new()
+        } else {
+            self.store.get_stories(linked).await?
+        };
+        let names: Names<'_> = others.iter().map(|s| (s.id, s)).collect();
+        let outgoing: Vec<&Dependency> = dependencies.iter().collect();
+        let incoming: Vec<&Dependency> = dependents.iter().collect();
+        Ok(assemble(story, tests, tasks, &outgoing, &incoming, &names))
+    }
+}

@@ -1,0 +1,24 @@
+//! The product's nouns, as types that can only hold valid values.
+
+mod acceptance_test;
+mod dependency;
+mod ids;
+mod project;
+mod quality;
+mod story;
+mod task;
+mod time;
+mod values;
+
+pub use acceptance_test::{AcceptanceTest, TestChanges};
+pub use dependency::Dependency;
+pub use ids::{Counter, ProjectId, RunId, StoryId, TaskId, TestId};
+pub use project::Project;
+pub use quality::{InvestAnalysis, Warning};
+pub use story::{Story, StoryChanges, StoryContent};
+pub use task::{Task, TaskChanges};
+pub use time::Timestamp;
+pub use values::{
+    optional_email, Component, Email, Hours, Relationship, Steps, StoryStatus, TaskStatus,
+    TestStatus, Title, TITLE_MAX_CHARS,
+};

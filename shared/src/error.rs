@@ -1,0 +1,101 @@
+//! One error type for the domain, the rules and the stores. The HTTP layer maps
+//! each variant to a status code; `Internal` keeps its cause for the log.
+
+use serde_json::Value;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input: names the field and says why.
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+
+    #[error("{entity} {id} not found")]
+    NotFound { entity: &'static str, id: String },
+
+    /// The client (or a concurrent writer) worked from an older version.
+    #[error("{entity} {id} was changed by someone else (you have version {expected}, it is now at {})", actual.map_or("deleted".to_string(), |v| v.to_string()))]
+    VersionConflict {
+        entity: &'static str,
+        id: String,
+        expected: u64,
+        actual: Option<u64>,
+    },
+
+    /// A rule of the product refused the change (STORY_STATUS_BLOCKED, CYCLE, …).
+    #[error("{message}")]
+    Rule {
+        code: &'static str,
+        message: String,
+        details: Value,
+    },
+
+    /// A fault of a dependency (store, queue, forge); never the user's doing.
+    #[error("{context}: {source}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
+        Error::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+
+    pub fn rule(code: &'static str, message: impl Into<String>, details: Value) -> Self {
+        Error::Rule {
+            code,
+            message: message.into(),
+            details,
+        }
+    }
+
+    pub fn internal(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::Internal {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+
+    /// The machine-readable code clients rely on, where there is one.
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            Error::Invalid { .. } => Some("VALIDATION_ERROR"),
+            Error::NotFound { .. } => Some("NOT_FOUND"),
+            Error::VersionConflict { .. } => Some("VERSION_CONFLICT"),
+            Error::Rule { code, .. } => Some(code),
+            Error::Internal { .. } => None,
+        }
+    }
+
+    /// Worth trying again later (a queue redelivery, a client retry)?
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Internal { .. })
+    }
+}
+
+/// Rule codes shared with the original AIPM's clients, and the new ones.
+pub mod codes {
+    pub const STORY_STATUS_BLOCKED: &str = "STORY_STATUS_BLOCKED";
+    pub const INVEST_WARNINGS: &str = "INVEST_WARNINGS";
+    pub const MEASURABILITY_WARNINGS: &str = "MEASURABILITY_WARNINGS";
+    pub const INVALID_COMPONENTS: &str = "INVALID_COMPONENTS";
+    pub const CYCLE: &str = "CYCLE";
+    pub const RUN_IN_PROGRESS: &str = "RUN_IN_PROGRESS";
+}

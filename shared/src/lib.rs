@@ -1,0 +1,9 @@
+//! AIPM's one library: the domain, the rules, the stores and everything the
+//! `aipm` binary and the Lambda functions share.
+
+pub mod backlog;
+pub mod domain;
+pub mod error;
+pub mod store;
+
+pub use error::{Error, Result};

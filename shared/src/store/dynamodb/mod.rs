@@ -1,0 +1,422 @@
+//! The AWS store: one DynamoDB table (key design in `keys` and
+//! docs/storage.md). No request path scans: a project's contents are one
+//! paginated Query on GSI1, a story with everything under it is one Query on
+//! its partition, and every multi-item write is a transaction.
+
+mod items;
+mod keys;
+mod table;
+mod writes;
+
+use super::{ProjectContents, Store, StoryRecord, Write};
+use crate::domain::{
+    AcceptanceTest, Counter, Dependency, Project, ProjectId, Story, StoryId, Task, TaskId, TestId,
+};
+use crate::error::{Error, Result};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
+use aws_sdk_dynamodb::Client;
+use items::*;
+use keys::*;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// Where the table is. The endpoint is set only for an emulator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynamoConfig {
+    pub table: String,
+    pub endpoint_url: Option<String>,
+    pub region: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn sdk_error<E, R>(context: &'static str) -> impl Fn(SdkError<E, R>) -> Error
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    move |e| {
+        Error::internal(
+            context,
+            aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string(),
+        )
+    }
+}
+
+impl DynamoStore {
+    /// Build the client once (a Lambda does this outside its handler) and
+    /// warm its connection, so the first request does not pay the TLS
+    /// handshake.
+    pub async fn connect(config: &DynamoConfig) -> Result<Self> {
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let mut loader =
+            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
+        if let Some(region) = &config.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(endpoint) = &config.endpoint_url {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let sdk = loader.load().await;
+        let store = DynamoStore {
+            client: Client::new(&sdk),
+            table: config.table.clone(),
+        };
+        store.warm().await;
+        Ok(store)
+    }
+
+    pub fn from_client(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    async fn warm(&self) {
+        let started = Instant::now();
+        let result = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await;
+        tracing::debug!(table = %self.table, ok = result.is_ok(), elapsed_ms = started.elapsed().as_millis() as u64, "warmed the DynamoDB connection");
+    }
+
+    async fn get_item(&self, key: Item) -> Result<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error("reading an item"))?;
+        Ok(out.item)
+    }
+
+    /// Every item of a Query, following pagination.
+    async fn query(
+        &self,
+        index: Option<&str>,
+        pk_attr: &str,
+        pk: String,
+        sk_prefix: Option<(&str, &str)>,
+    ) -> Result<Vec<Item>> {
+        let mut expr = "#pk = :pk".to_string();
+        let mut names = HashMap::from([("#pk".to_string(), pk_attr.to_string())]);
+        let mut values = HashMap::from([(":pk".to_string(), s(pk))]);
+        if let Some((sk_attr, prefix)) = sk_prefix {
+            expr.push_str(" AND begins_with(#sk, :prefix)");
+            names.insert("#sk".into(), sk_attr.into());
+            values.insert(":prefix".into(), s(prefix));
+        }
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(index.map(String::from))
+                .key_condition_expression(&expr)
+                .set_expression_attribute_names(Some(names.clone()))
+                .set_expression_attribute_values(Some(values.clone()))
+                // GSIs only offer eventually consistent reads.
+                .consistent_read(index.is_none())
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(sdk_error("querying"))?;
+            out.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn transact(&self, writes: &[Write]) -> Result<()> {
+        let planned = writes::plan(&self.table, writes)?;
+        if planned.len() > writes::MAX_TRANSACTION_ITEMS {
+            return Err(Error::internal(
+                "writing",
+                format!(
+                    "a change of {} items exceeds DynamoDB's {}-item transaction limit",
+                    planned.len(),
+                    writes::MAX_TRANSACTION_ITEMS
+                ),
+            ));
+        }
+        let index: Vec<usize> = planned.iter().map(|p| p.write).collect();
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(planned.into_iter().map(|p| p.item).collect()))
+            .send()
+            .await;
+        let err = match result {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        if let SdkError::ServiceError(service) = &err {
+            if let TransactWriteItemsError::TransactionCanceledException(cancel) = service.err() {
+                let failed = cancel
+                    .cancellation_reasons()
+                    .iter()
+                    .position(|r| r.code() == Some("ConditionalCheckFailed"));
+                if let Some(at) = failed {
+                    let write = &writes[index[at]];
+                    // Read what is there now, to say which version it is at.
+                    let found = self.get_item(writes::primary_key(write)).await?;
+                    let found_version = found.as_ref().map(|i| version_of(i).unwrap_or(0));
+                    return Err(write.conflict(found_version));
+                }
+            }
+        }
+        Err(sdk_error("writing a transaction")(err))
+    }
+}
+
+/// Split the items of a story's partition into the record.
+fn record_from(items: Vec<Item>) -> Result<Option<StoryRecord>> {
+    let mut story = None;
+    let (mut tests, mut tasks, mut dependencies, mut dependents) = (vec![], vec![], vec![], vec![]);
+    for item in items {
+        match kind_of(&sort_key(&item, SK)) {
+            Kind::Story => story = Some(decode::<Story>(item)?),
+            Kind::Test => tests.push(decode::<AcceptanceTest>(item)?),
+            Kind::Task => tasks.push(decode::<Task>(item)?),
+            Kind::Link => dependencies.push(decode::<Dependency>(item)?),
+            Kind::BackLink => dependents.push(decode::<Dependency>(item)?),
+            Kind::Other => {}
+        }
+    }
+    tests.sort_by_key(|t: &AcceptanceTest| t.id);
+    tasks.sort_by_key(|t: &Task| t.id);
+    dependencies.sort_by_key(|d: &Dependency| d.depends_on_story_id);
+    dependents.sort_by_key(|d: &Dependency| d.story_id);
+    Ok(story.map(|story| StoryRecord {
+        story,
+        tests,
+        tasks,
+        dependencies,
+        dependents,
+    }))
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    fn kind(&self) -> &'static str {
+        "dynamodb"
+    }
+
+    async fn ping(&self) -> Result<Duration> {
+        let started = Instant::now();
+        self.get_item(key(projects_pk(), project_sk(Project::DEFAULT_ID)))
+            .await?;
+        Ok(started.elapsed())
+    }
+
+    async fn take_ids(&self, counter: Counter, count: u64) -> Result<u64> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(counter_pk(counter.name()), "COUNTER")))
+            .update_expression("ADD #value :n")
+            .expression_attribute_names("#value", "value")
+            .expression_attribute_values(":n", AttributeValue::N(count.to_string()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(sdk_error("taking ids"))?;
+        let last: u64 = out
+            .attributes
+            .as_ref()
+            .and_then(|a| a.get("value"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| Error::internal("taking ids", "the counter returned no value"))?;
+        Ok(last - count + 1)
+    }
+
+    async fn get_project(&self, id: ProjectId) -> Result<Option<Project>> {
+        self.get_item(key(projects_pk(), project_sk(id)))
+            .await?
+            .map(decode)
+            .transpose()
+    }
+
+    async fn list_projects(&self) -> Result<Vec<Project>> {
+        let items = self.query(None, PK, projects_pk(), None).await?;
+        let mut projects: Vec<Project> = items.into_iter().map(decode).collect::<Result<_>>()?;
+        projects.sort_by_key(|p| p.id);
+        Ok(projects)
+    }
+
+    async fn get_story(&self, id: StoryId) -> Result<Option<Story>> {
+        self.get_item(key(story_pk(id), STORY_SK))
+            .await?
+            .map(decode)
+            .transpose()
+    }
+
+    async fn get_stories(&self, ids: Vec<StoryId>) -> Result<Vec<Story>> {
+        let mut unique = ids;
+        unique.sort();
+        unique.dedup();
+        let mut out = Vec::with_capacity(unique.len());
+        for chunk in unique.chunks(100) {
+            let mut keys: Vec<Item> = chunk
+                .iter()
+                .map(|id| key(story_pk(*id), STORY_SK))
+                .collect();
+            while !keys.is_empty() {
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| Error::internal("building a DynamoDB request", e))?;
+                let page = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(sdk_error("reading stories"))?;
+                for item in page
+                    .responses
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .unwrap_or_default()
+                {
+                    out.push(decode::<Story>(item)?);
+                }
+                keys = page
+                    .unprocessed_keys
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+            }
+        }
+        out.sort_by_key(|s| s.id);
+        Ok(out)
+    }
+
+    async fn children(&self, id: StoryId) -> Result<Vec<Story>> {
+        let items = self.query(Some(GSI2), GSI2PK, parent_gsi(id), None).await?;
+        let mut stories: Vec<Story> = items.into_iter().map(decode).collect::<Result<_>>()?;
+        stories.sort_by_key(|s| s.id);
+        Ok(stories)
+    }
+
+    async fn get_story_record(&self, id: StoryId) -> Result<Option<StoryRecord>> {
+        record_from(self.query(None, PK, story_pk(id), None).await?)
+    }
+
+    async fn project_contents(&self, project: ProjectId) -> Result<ProjectContents> {
+        let mut contents = ProjectContents::default();
+        for item in self
+            .query(Some(GSI1), GSI1PK, project_gsi(project), None)
+            .await?
+        {
+            match kind_of(&sort_key(&item, GSI1SK)) {
+                Kind::Story => contents.stories.push(decode(item)?),
+                Kind::Test => contents.tests.push(decode(item)?),
+                Kind::Task => contents.tasks.push(decode(item)?),
+                Kind::Link => contents.links.push(decode(item)?),
+                Kind::BackLink | Kind::Other => {}
+            }
+        }
+        contents.stories.sort_by_key(|s| s.id);
+        contents.tests.sort_by_key(|t| t.id);
+        contents.tasks.sort_by_key(|t| t.id);
+        contents
+            .links
+            .sort_by_key(|l| (l.story_id, l.depends_on_story_id));
+        Ok(contents)
+    }
+
+    async fn project_stories(&self, project: ProjectId) -> Result<Vec<Story>> {
+        let items = self
+            .query(
+                Some(GSI1),
+                GSI1PK,
+                project_gsi(project),
+                Some((GSI1SK, "STORY#")),
+            )
+            .await?;
+        let mut stories: Vec<Story> = items.into_iter().map(decode).collect::<Result<_>>()?;
+        stories.sort_by_key(|s| s.id);
+        Ok(stories)
+    }
+
+    async fn get_test(&self, id: TestId) -> Result<Option<AcceptanceTest>> {
+        let Some(pointer) = self.get_item(key(test_pointer_pk(id), POINTER_SK)).await? else {
+            return Ok(None);
+        };
+        let story = pointer_story(&pointer)?;
+        self.get_item(key(story_pk(story), test_sk(id)))
+            .await?
+            .map(decode)
+            .transpose()
+    }
+
+    async fn get_task(&self, id: TaskId) -> Result<Option<Task>> {
+        let Some(pointer) = self.get_item(key(task_pointer_pk(id), POINTER_SK)).await? else {
+            return Ok(None);
+        };
+        let story = pointer_story(&pointer)?;
+        self.get_item(key(story_pk(story), task_sk(id)))
+            .await?
+            .map(decode)
+            .transpose()
+    }
+
+    async fn commit(&self, writes: Vec<Write>) -> Result<()> {
+        self.transact(&writes).await
+    }
+
+    async fn commit_steps(&self, steps: Vec<Vec<Write>>) -> Result<()> {
+        for chunk in writes::pack(&self.table, steps, writes::MAX_TRANSACTION_ITEMS)? {
+            self.transact(&chunk).await?;
+        }
+        Ok(())
+    }
+}
+
+fn pointer_story(pointer: &Item) -> Result<StoryId> {
+    pointer
+        .get("storyId")
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+        .map(StoryId)
+        .ok_or_else(|| Error::internal("reading a pointer", "the pointer has no storyId"))
+}
+
+impl std::fmt::Debug for DynamoStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DynamoStore")
+            .field("table", &self.table)
+            .finish()
+    }
+}

@@ -1,0 +1,56 @@
+//! The store conformance suite, run unchanged against SQLite and DynamoDB.
+//! Test names read `sqlite::<case>` and `dynamodb::<case>`.
+
+mod conformance;
+mod support;
+
+macro_rules! conformance {
+    ($store:ident: $($case:ident),+ $(,)?) => {
+        mod $store {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    crate::conformance::$case(crate::support::$store().await).await;
+                }
+            )+
+        }
+    };
+}
+
+macro_rules! both_stores {
+    ($($case:ident),+ $(,)?) => {
+        conformance!(sqlite: $($case),+);
+        conformance!(dynamodb: $($case),+);
+    };
+}
+
+both_stores!(
+    ids_are_small_counters,
+    concurrent_id_takes_never_collide,
+    default_project_is_created_once,
+    created_story_reads_back_as_written,
+    parent_must_exist_in_the_same_project,
+    tree_nests_children_once,
+    projects_keep_their_stories_apart,
+    update_changes_only_what_it_names,
+    stale_version_is_refused_and_nothing_is_written,
+    two_writers_with_one_version_exactly_one_wins,
+    concurrent_updates_without_version_all_land,
+    content_change_marks_tests_for_review,
+    unchanged_update_keeps_the_version,
+    moving_under_own_descendant_is_a_cycle,
+    moving_to_another_project_is_refused,
+    done_needs_children_done,
+    done_needs_at_least_one_test,
+    done_needs_every_test_passing,
+    done_gate_looks_at_every_descendant,
+    test_update_keeps_status_unless_named,
+    tasks_belong_to_their_story,
+    dependencies_show_at_both_ends,
+    delete_removes_the_whole_subtree,
+    stale_delete_is_refused,
+    delete_past_one_hundred_items,
+    interrupted_delete_hides_the_subtree_and_resumes,
+    attach_after_delete_began_is_refused,
+    failed_batch_writes_nothing,
+);
