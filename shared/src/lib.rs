@@ -2,6 +2,7 @@
 //! `aipm` binary and the Lambda functions share.
 
 pub mod backlog;
+pub mod config;
 pub mod domain;
 pub mod error;
 pub mod store;

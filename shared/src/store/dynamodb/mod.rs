@@ -153,7 +153,30 @@ impl DynamoStore {
         }
     }
 
+    /// Apply a batch as one transaction. A transaction that collided with
+    /// another in flight (`TransactionConflict`) is tried again; a failed
+    /// condition is reported as the write's conflict.
     async fn transact(&self, writes: &[Write]) -> Result<()> {
+        const ATTEMPTS: u32 = 4;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.transact_once(writes).await? {
+                Outcome::Done => return Ok(()),
+                Outcome::Collided if attempt < ATTEMPTS => {
+                    tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
+                }
+                Outcome::Collided => {
+                    return Err(Error::internal(
+                        "writing",
+                        "the transaction kept colliding with concurrent ones",
+                    ))
+                }
+            }
+        }
+    }
+
+    async fn transact_once(&self, writes: &[Write]) -> Result<Outcome> {
         let planned = writes::plan(&self.table, writes)?;
         if planned.len() > writes::MAX_TRANSACTION_ITEMS {
             return Err(Error::internal(
@@ -173,26 +196,37 @@ impl DynamoStore {
             .send()
             .await;
         let err = match result {
-            Ok(_) => return Ok(()),
+            Ok(_) => return Ok(Outcome::Done),
             Err(e) => e,
         };
         if let SdkError::ServiceError(service) = &err {
             if let TransactWriteItemsError::TransactionCanceledException(cancel) = service.err() {
-                let failed = cancel
-                    .cancellation_reasons()
+                let reasons = cancel.cancellation_reasons();
+                if let Some(at) = reasons
                     .iter()
-                    .position(|r| r.code() == Some("ConditionalCheckFailed"));
-                if let Some(at) = failed {
+                    .position(|r| r.code() == Some("ConditionalCheckFailed"))
+                {
                     let write = &writes[index[at]];
                     // Read what is there now, to say which version it is at.
                     let found = self.get_item(writes::primary_key(write)).await?;
                     let found_version = found.as_ref().map(|i| version_of(i).unwrap_or(0));
                     return Err(write.conflict(found_version));
                 }
+                if reasons
+                    .iter()
+                    .any(|r| r.code() == Some("TransactionConflict"))
+                {
+                    return Ok(Outcome::Collided);
+                }
             }
         }
         Err(sdk_error("writing a transaction")(err))
     }
+}
+
+enum Outcome {
+    Done,
+    Collided,
 }
 
 /// Split the items of a story's partition into the record.

@@ -1,0 +1,48 @@
+//! The flags that choose a store, shared by every subcommand that opens one.
+
+use aipm::config::StoreConfig;
+use aipm::store::dynamodb::DynamoConfig;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum StoreKind {
+    Sqlite,
+    Dynamodb,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// Which store to use.
+    #[arg(long, env = "AIPM_STORE", value_enum, default_value = "sqlite")]
+    pub store: StoreKind,
+    /// Directory of the SQLite file (sqlite store).
+    #[arg(long, env = "AIPM_DATA_DIR", default_value = ".aipm")]
+    pub data_dir: PathBuf,
+    /// DynamoDB table name (dynamodb store).
+    #[arg(long, env = "AIPM_TABLE")]
+    pub table: Option<String>,
+    /// DynamoDB endpoint, for an emulator such as moto's server.
+    #[arg(long, env = "AIPM_DYNAMODB_ENDPOINT")]
+    pub dynamodb_endpoint: Option<String>,
+    /// AWS region (otherwise the SDK's usual sources).
+    #[arg(long, env = "AWS_REGION")]
+    pub region: Option<String>,
+}
+
+impl StoreArgs {
+    pub fn config(&self) -> anyhow::Result<StoreConfig> {
+        Ok(match self.store {
+            StoreKind::Sqlite => StoreConfig::Sqlite {
+                data_dir: self.data_dir.clone(),
+            },
+            StoreKind::Dynamodb => StoreConfig::Dynamodb(DynamoConfig {
+                table: self.table.clone().ok_or_else(|| {
+                    anyhow::anyhow!("--table (or AIPM_TABLE) is required with --store dynamodb")
+                })?,
+                endpoint_url: self.dynamodb_endpoint.clone(),
+                region: self.region.clone(),
+            }),
+        })
+    }
+}

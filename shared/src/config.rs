@@ -1,0 +1,53 @@
+//! Where AIPM keeps its data, from flags and environment, and opening it.
+
+use crate::error::Result;
+use crate::store::dynamodb::{DynamoConfig, DynamoStore};
+use crate::store::sqlite::SqliteStore;
+use crate::store::Store;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The SQLite file inside a data directory.
+pub const SQLITE_FILE: &str = "aipm.db";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// The embedded store: `<data_dir>/aipm.db`.
+    Sqlite { data_dir: PathBuf },
+    /// DynamoDB (or an emulator when `endpoint_url` is set).
+    Dynamodb(DynamoConfig),
+}
+
+impl StoreConfig {
+    /// DynamoDB settings from the environment, as the Lambda functions and
+    /// workers get them: `AIPM_TABLE` (required), `AIPM_DYNAMODB_ENDPOINT`
+    /// (emulators only) and the SDK's own `AWS_REGION`.
+    pub fn dynamodb_from_env() -> std::result::Result<Self, String> {
+        let table = std::env::var("AIPM_TABLE").map_err(|_| "AIPM_TABLE is not set".to_string())?;
+        Ok(StoreConfig::Dynamodb(DynamoConfig {
+            table,
+            endpoint_url: std::env::var("AIPM_DYNAMODB_ENDPOINT")
+                .ok()
+                .filter(|s| !s.is_empty()),
+            region: std::env::var("AWS_REGION").ok().filter(|s| !s.is_empty()),
+        }))
+    }
+
+    /// Open the store, bringing its schema up to date (SQLite migrations;
+    /// for DynamoDB, `create_table` when `create` is set — in AWS the
+    /// deployment creates the table).
+    pub async fn open(&self, create: bool) -> Result<Arc<dyn Store>> {
+        Ok(match self {
+            StoreConfig::Sqlite { data_dir } => {
+                Arc::new(SqliteStore::open(data_dir.join(SQLITE_FILE))?)
+            }
+            StoreConfig::Dynamodb(config) => {
+                let store = DynamoStore::connect(config).await?;
+                if create {
+                    store.create_table().await?;
+                }
+                Arc::new(store)
+            }
+        })
+    }
+}
