@@ -1,5 +1,6 @@
 //! `aipm`: the command line of AIPM.
 
+mod serve;
 mod store_args;
 
 use aipm::backlog::Backlog;
@@ -19,6 +20,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the API and the web UI (SQLite in the data dir by default).
+    Serve(serve::ServeArgs),
     /// Create or upgrade the store (SQLite migrations, or the DynamoDB table)
     /// and its default project.
     Migrate {
@@ -38,6 +41,7 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
+        Command::Serve(args) => serve::serve(args).await?,
         Command::Migrate { store } => {
             let config = store.config()?;
             let store = config.open(true).await?;

@@ -1,6 +1,7 @@
 //! AIPM's one library: the domain, the rules, the stores and everything the
 //! `aipm` binary and the Lambda functions share.
 
+pub mod api;
 pub mod backlog;
 pub mod config;
 pub mod domain;

@@ -1,0 +1,185 @@
+//! `aipm serve`: the API and the web UI from one process, on the same
+//! handlers the Lambda functions use.
+
+use crate::store_args::StoreArgs;
+use aipm::api::{self, ApiConfig, App, Secret};
+use aipm::backlog::Backlog;
+use axum::body::{to_bytes, Body};
+use axum::extract::State;
+use axum::response::IntoResponse;
+use clap::Args;
+use http::{HeaderValue, StatusCode};
+use std::net::SocketAddr;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "AIPM_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Directory of the web UI's static files.
+    #[arg(long, env = "AIPM_WEB_DIR", default_value = "web")]
+    pub web_dir: PathBuf,
+    /// Origins allowed by CORS, comma-separated (`*` for any).
+    #[arg(long, env = "AIPM_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Listen on a non-loopback address without AIPM_API_TOKEN.
+    #[arg(long)]
+    pub insecure_no_auth: bool,
+}
+
+struct Server {
+    app: App,
+    web_dir: PathBuf,
+    requests: AtomicU64,
+}
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let token = std::env::var("AIPM_API_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map(Secret::new);
+    if !args.listen.ip().is_loopback() && token.is_none() && !args.insecure_no_auth {
+        anyhow::bail!(
+            "refusing to listen on {} without AIPM_API_TOKEN: anyone on the network could change the backlog. \
+             Set AIPM_API_TOKEN, listen on 127.0.0.1, or pass --insecure-no-auth",
+            args.listen
+        );
+    }
+    let store = args.store.config()?.open(true).await?;
+    let backlog = Backlog::new(store);
+    backlog.ensure_default_project().await?;
+    let app = App::new(
+        backlog,
+        ApiConfig {
+            api_token: token,
+            cors_origins: args.cors_origins.clone(),
+        },
+    );
+    let server = Arc::new(Server {
+        app,
+        web_dir: args.web_dir.clone(),
+        requests: AtomicU64::new(0),
+    });
+
+    let router = axum::Router::new().fallback(answer).with_state(server);
+    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    let address = listener.local_addr()?;
+    println!("AIPM is serving http://{address}/");
+    tracing::info!(%address, "listening");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped; every acknowledged write is committed");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+async fn answer(
+    State(server): State<Arc<Server>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_string();
+    if !(path.starts_with("/api/") || path == "/api" || path == "/health") {
+        return static_file(&server.web_dir, &path).await;
+    }
+    let n = server.requests.fetch_add(1, Ordering::Relaxed);
+    let request_id = parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from)
+        .unwrap_or_else(|| format!("local-{}-{n}", std::process::id()));
+    let bytes = match to_bytes(body, api::MAX_BODY_BYTES + 1).await {
+        Ok(b) => b.to_vec(),
+        // Past the limit: hand on an oversized marker body so the API answers 413.
+        Err(_) => vec![b' '; api::MAX_BODY_BYTES + 1],
+    };
+    let req = api::Request {
+        method: parts.method,
+        path,
+        query: parts
+            .uri
+            .query()
+            .map(api::lambda::parse_query)
+            .unwrap_or_default(),
+        headers: parts.headers,
+        body: bytes,
+        params: Vec::new(),
+        request_id,
+    };
+    let response = api::serve(&server.app, req).await;
+    let mut out = axum::response::Response::new(Body::from(response.body));
+    *out.status_mut() = response.status;
+    *out.headers_mut() = response.headers;
+    out
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        _ => "application/octet-stream",
+    }
+}
+
+async fn static_file(web_dir: &Path, path: &str) -> axum::response::Response {
+    let relative = path.trim_start_matches('/');
+    let relative = if relative.is_empty() {
+        "index.html"
+    } else {
+        relative
+    };
+    let candidate = Path::new(relative);
+    if candidate
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    let file = web_dir.join(candidate);
+    match tokio::fs::read(&file).await {
+        Ok(bytes) => {
+            let mut r = axum::response::Response::new(Body::from(bytes));
+            r.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type(&file)),
+            );
+            r.headers_mut().insert(
+                http::header::CACHE_CONTROL,
+                HeaderValue::from_static("no-cache"),
+            );
+            r
+        }
+        Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}

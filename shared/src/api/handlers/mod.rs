@@ -1,0 +1,38 @@
+//! One handler per operation: a plain async function from the request to a
+//! response, calling the backlog.
+
+mod items;
+mod meta;
+mod projects;
+mod stories;
+
+use super::{ApiError, App, Operation, Request, Response};
+
+pub async fn handle(app: &App, operation: Operation, req: &Request) -> Result<Response, ApiError> {
+    use Operation::*;
+    match operation {
+        GetStories => stories::get_stories(app, req).await,
+        GetStory => stories::get_story(app, req).await,
+        CreateStory => stories::create_story(app, req).await,
+        UpdateStory => stories::update_story(app, req).await,
+        DeleteStory => stories::delete_story(app, req).await,
+        CheckStory | DraftStory | DraftTest => Err(ApiError::new(
+            http::StatusCode::NOT_IMPLEMENTED,
+            "NOT_IMPLEMENTED",
+            format!("{} is not available in this build", operation.name()),
+        )),
+        CreateTest => items::create_test(app, req).await,
+        UpdateTest => items::update_test(app, req).await,
+        DeleteTest => items::delete_test(app, req).await,
+        AddDependency => items::add_dependency(app, req).await,
+        RemoveDependency => items::remove_dependency(app, req).await,
+        CreateTask => items::create_task(app, req).await,
+        UpdateTask => items::update_task(app, req).await,
+        DeleteTask => items::delete_task(app, req).await,
+        ListProjects => projects::list_projects(app).await,
+        CreateProject => projects::create_project(app, req).await,
+        GetProject => projects::get_project(app, req).await,
+        HealthCheck => meta::health(app).await,
+        Version => Ok(meta::version(app)),
+    }
+}

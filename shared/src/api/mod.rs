@@ -1,0 +1,268 @@
+//! The HTTP API (DESIGN §3): one request type, one response type, one route
+//! table and one handler per operation. The local server (`aipm serve`) and
+//! the Lambda functions (`lambda`) are two thin ways of calling `respond`.
+
+mod error;
+mod handlers;
+mod input;
+pub mod lambda;
+mod routes;
+
+pub use error::ApiError;
+pub use routes::{resolve, routes, Operation, Resolution, Route};
+
+use crate::backlog::Backlog;
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A request, as both front doors hand it over.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub method: Method,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    /// Path parameters by name (`id`, `dependsOnId`).
+    pub params: Vec<(String, String)>,
+    /// Echoed in logs and in 5xx answers.
+    pub request_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+        let body = serde_json::to_vec(value).expect("API values serialize");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn empty(status: StatusCode) -> Response {
+        Response {
+            status,
+            headers: HeaderMap::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// The body as JSON, for tests.
+    pub fn json_body(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Build facts reported by `/api/version` and `/api/health`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildInfo {
+    pub version: &'static str,
+    pub commit: &'static str,
+}
+
+impl BuildInfo {
+    pub fn current() -> Self {
+        BuildInfo {
+            version: env!("CARGO_PKG_VERSION"),
+            commit: option_env!("AIPM_GIT_COMMIT").unwrap_or("unknown"),
+        }
+    }
+}
+
+/// A secret that never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Settings of the API itself.
+#[derive(Debug, Clone, Default)]
+pub struct ApiConfig {
+    /// With a token, every `/api/` request but health and version needs
+    /// `Authorization: Bearer <token>`.
+    pub api_token: Option<Secret>,
+    /// Origins allowed by CORS; `*` allows any.
+    pub cors_origins: Vec<String>,
+}
+
+impl ApiConfig {
+    /// `AIPM_API_TOKEN` and `AIPM_CORS_ORIGINS` (comma-separated).
+    pub fn from_env() -> Self {
+        ApiConfig {
+            api_token: std::env::var("AIPM_API_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty())
+                .map(Secret::new),
+            cors_origins: std::env::var("AIPM_CORS_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().to_string())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Everything a handler needs, built once per process.
+#[derive(Clone)]
+pub struct App {
+    pub backlog: Backlog,
+    pub config: Arc<ApiConfig>,
+    pub build: BuildInfo,
+}
+
+impl App {
+    pub fn new(backlog: Backlog, config: ApiConfig) -> Self {
+        App {
+            backlog,
+            config: Arc::new(config),
+            build: BuildInfo::current(),
+        }
+    }
+}
+
+/// Constant-time comparison, so the token cannot be guessed byte by byte.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for i in 0..a.len().max(b.len()) {
+        diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0));
+    }
+    diff == 0
+}
+
+fn authorized(config: &ApiConfig, req: &Request) -> bool {
+    let Some(token) = &config.api_token else {
+        return true;
+    };
+    let given = req
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    same_secret(given.as_bytes(), token.expose().as_bytes())
+}
+
+/// Answer one request for a known operation: auth, the handler, errors as
+/// `{message, code, details}`.
+pub async fn respond(app: &App, operation: Operation, req: Request) -> Response {
+    if !operation.is_public() && !authorized(&app.config, &req) {
+        return ApiError::unauthorized().into_response(&req.request_id);
+    }
+    if req.body.len() > MAX_BODY_BYTES {
+        return ApiError::too_large().into_response(&req.request_id);
+    }
+    let request_id = req.request_id.clone();
+    match handlers::handle(app, operation, &req).await {
+        Ok(response) => response,
+        Err(err) => {
+            let response = err.into_response(&request_id);
+            if response.status.is_server_error() {
+                tracing::error!(request_id = %request_id, operation = operation.name(), status = response.status.as_u16(), "request failed");
+            }
+            response
+        }
+    }
+}
+
+/// Route and answer a request the way the local server does: CORS preflight,
+/// the route table, then `respond`. CORS headers are added to every answer.
+pub async fn serve(app: &App, mut req: Request) -> Response {
+    let origin = req.headers.get(http::header::ORIGIN).cloned();
+    let mut response = if req.method == Method::OPTIONS {
+        Response::empty(StatusCode::NO_CONTENT)
+    } else {
+        match resolve(&req.method, &req.path) {
+            Resolution::Found { operation, params } => {
+                req.params = params;
+                respond(app, operation, req).await
+            }
+            Resolution::MethodNotAllowed { allowed } => {
+                let mut r = ApiError::method_not_allowed(&req.method, &req.path)
+                    .into_response(&req.request_id);
+                let list: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+                if let Ok(v) = HeaderValue::from_str(&list.join(", ")) {
+                    r.headers.insert(http::header::ALLOW, v);
+                }
+                r
+            }
+            Resolution::NotFound => {
+                ApiError::route_not_found(&req.method, &req.path).into_response(&req.request_id)
+            }
+        }
+    };
+    add_cors(&app.config, origin.as_ref(), &mut response.headers);
+    response
+}
+
+fn add_cors(config: &ApiConfig, origin: Option<&HeaderValue>, headers: &mut HeaderMap) {
+    let Some(origin) = origin else { return };
+    let allowed = config
+        .cors_origins
+        .iter()
+        .any(|o| o == "*" || origin.to_str().is_ok_and(|v| v == o));
+    if !allowed {
+        return;
+    }
+    headers.insert(http::header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    headers.insert(http::header::VARY, HeaderValue::from_static("Origin"));
+    headers.insert(
+        http::header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE, OPTIONS"),
+    );
+    headers.insert(
+        http::header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Authorization, Content-Type, If-Match"),
+    );
+    headers.insert(
+        http::header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"abcd"));
+        assert!(!same_secret(b"", b"a"));
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(***)");
+    }
+}
