@@ -81,7 +81,7 @@ impl BuildInfo {
     pub fn current() -> Self {
         BuildInfo {
             version: env!("CARGO_PKG_VERSION"),
-            commit: option_env!("AIPM_GIT_COMMIT").unwrap_or("unknown"),
+            commit: env!("AIPM_GIT_COMMIT"),
         }
     }
 }

@@ -1,0 +1,10 @@
+//! Black-box tests of the HTTP API: each test starts `aipm serve` on port 0
+//! with a fresh data directory and talks to it over loopback.
+
+mod support;
+
+mod auth;
+mod errors;
+mod items;
+mod server;
+mod stories;

@@ -1,0 +1,144 @@
+use crate::support::{good_story, Server};
+use reqwest::{Method, StatusCode};
+
+#[tokio::test]
+async fn health_and_version_report_the_build_and_the_store() {
+    let s = Server::start();
+    let h = s.get("/api/health").await.body;
+    assert_eq!(h["status"], "ok");
+    assert_eq!(h["store"]["kind"], "sqlite");
+    assert_eq!(h["store"]["ok"], true);
+    assert!(h["store"]["latencyMs"].as_f64().unwrap() >= 0.0);
+    let v = s.get("/api/version").await.body;
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    assert!(!v["commit"].as_str().unwrap().is_empty());
+}
+
+/// `aipm serve --store dynamodb` on the emulator; then the table goes away.
+#[tokio::test]
+async fn health_is_degraded_not_a_500_when_the_store_is_down() {
+    let endpoint = std::env::var("AIPM_TEST_DYNAMODB_ENDPOINT")
+        .expect("AIPM_TEST_DYNAMODB_ENDPOINT is not set: run the suite with bin/test, which starts moto's server");
+    let table = format!("aipm-health-{}", std::process::id());
+    let s = Server::start_with(
+        &[
+            ("AIPM_STORE", "dynamodb"),
+            ("AIPM_TABLE", &table),
+            ("AIPM_DYNAMODB_ENDPOINT", &endpoint),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ],
+        tempfile::tempdir().unwrap(),
+    );
+    let h = s.get("/api/health").await.body;
+    assert_eq!(
+        (h["status"].as_str(), h["store"]["kind"].as_str()),
+        (Some("ok"), Some("dynamodb")),
+        "{h}"
+    );
+
+    let deleted = reqwest::Client::new()
+        .post(&endpoint)
+        .header("content-type", "application/x-amz-json-1.0")
+        .header("x-amz-target", "DynamoDB_20120810.DeleteTable")
+        .header("authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0")
+        .body(format!("{{\"TableName\": \"{table}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success());
+
+    let r = s.get("/api/health").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["status"], "degraded", "{}", r.body);
+    assert_eq!(r.body["store"]["ok"], false);
+    assert!(r.body["store"]["error"].as_str().unwrap().len() > 0);
+    let r = s.get("/api/stories").await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL")
+    );
+    assert!(
+        r.body["requestId"].is_string(),
+        "a fault shows a request id: {}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn sigterm_stops_gracefully_and_acknowledged_writes_survive_a_restart() {
+    let s = Server::start();
+    s.story(good_story("Survivor")).await;
+    let (status, dir) = s.stop();
+    assert!(
+        status.success(),
+        "aipm serve exits cleanly on SIGTERM: {status}"
+    );
+    let again = Server::start_with(&[], dir);
+    let tree = again.get("/api/stories").await.body;
+    assert_eq!(tree[0]["title"], "Survivor");
+    assert_eq!(
+        again
+            .get("/api/projects")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "the default project is created once"
+    );
+}
+
+#[tokio::test]
+async fn cors_allows_configured_origins_with_every_method() {
+    let s = Server::start_with(
+        &[("AIPM_CORS_ORIGINS", "https://aipm.example.com")],
+        tempfile::tempdir().unwrap(),
+    );
+    let r = s
+        .send(
+            Method::OPTIONS,
+            "/api/stories/1",
+            None,
+            &[
+                ("Origin", "https://aipm.example.com"),
+                ("Access-Control-Request-Method", "PUT"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        r.headers["access-control-allow-origin"],
+        "https://aipm.example.com"
+    );
+    let methods = r.headers["access-control-allow-methods"].to_str().unwrap();
+    for m in ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] {
+        assert!(methods.contains(m), "{m} in {methods}");
+    }
+    let r = s
+        .send(
+            Method::GET,
+            "/api/stories",
+            None,
+            &[("Origin", "https://evil.example.com")],
+        )
+        .await;
+    assert!(r.headers.get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn the_web_ui_is_served_from_the_root() {
+    let s = Server::start();
+    let r = reqwest::get(format!("{}/", s.url)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let r = reqwest::get(format!("{}/../Cargo.toml", s.url))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
