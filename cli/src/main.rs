@@ -4,7 +4,11 @@ mod serve;
 mod store_args;
 
 use aipm::backlog::Backlog;
+use aipm::domain::ProjectId;
+use aipm::transfer::ExportFormat;
 use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
 use store_args::StoreArgs;
 
 #[derive(Parser)]
@@ -25,6 +29,31 @@ enum Command {
     /// Create or upgrade the store (SQLite migrations, or the DynamoDB table)
     /// and its default project.
     Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Import a backlog: the original AIPM's table dump, tree backup or story
+    /// list, or AIPM's own JSON or CSV export. Prints the report as JSON.
+    Import {
+        /// The file to import.
+        file: PathBuf,
+        /// The project to import into.
+        #[arg(long, default_value_t = 1)]
+        project: u64,
+        /// Report what would be imported without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Export a project's backlog to standard output (or --output).
+    Export {
+        #[arg(long, default_value = "json")]
+        format: String,
+        #[arg(long, default_value_t = 1)]
+        project: u64,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -53,6 +82,39 @@ async fn main() -> anyhow::Result<()> {
                 project.name
             );
         }
+        Command::Import {
+            file,
+            project,
+            dry_run,
+            store,
+        } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+            let backlog = open_backlog(&store).await?;
+            let report = backlog.import(&bytes, ProjectId(project), dry_run).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        Command::Export {
+            format,
+            project,
+            output,
+            store,
+        } => {
+            let format =
+                ExportFormat::parse(&format).map_err(|r| anyhow::anyhow!("--format: {r}"))?;
+            let backlog = open_backlog(&store).await?;
+            let bytes = backlog.export(ProjectId(project), format).await?;
+            match output {
+                Some(path) => std::fs::write(&path, bytes)?,
+                None => std::io::stdout().write_all(&bytes)?,
+            }
+        }
     }
     Ok(())
+}
+
+async fn open_backlog(store: &StoreArgs) -> anyhow::Result<Backlog> {
+    let backlog = Backlog::new(store.config()?.open(true).await?);
+    backlog.ensure_default_project().await?;
+    Ok(backlog)
 }

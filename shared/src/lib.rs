@@ -7,5 +7,6 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod store;
+pub mod transfer;
 
 pub use error::{Error, Result};

@@ -29,6 +29,8 @@ pub enum Operation {
     GetProject,
     HealthCheck,
     Version,
+    ExportBacklog,
+    ImportBacklog,
 }
 
 pub struct Route {
@@ -72,6 +74,8 @@ routes!(
     GET "/api/health" => HealthCheck,
     GET "/health" => HealthCheck,
     GET "/api/version" => Version,
+    GET "/api/export" => ExportBacklog,
+    POST "/api/import" => ImportBacklog,
 );
 
 impl Operation {
@@ -97,6 +101,8 @@ impl Operation {
         Operation::GetProject,
         Operation::HealthCheck,
         Operation::Version,
+        Operation::ExportBacklog,
+        Operation::ImportBacklog,
     ];
 
     pub fn name(self) -> &'static str {
@@ -122,6 +128,8 @@ impl Operation {
             Operation::GetProject => "getProject",
             Operation::HealthCheck => "healthCheck",
             Operation::Version => "version",
+            Operation::ExportBacklog => "exportBacklog",
+            Operation::ImportBacklog => "importBacklog",
         }
     }
 

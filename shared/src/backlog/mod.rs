@@ -60,7 +60,21 @@ impl Backlog {
         if chain.iter().any(|s| s.deleting) {
             return Err(Error::not_found("story", id));
         }
+        if let Some(imported) = chain.iter().find(|s| s.import_id.is_some()) {
+            if self.pending_import(imported).await? {
+                return Err(Error::not_found("story", id));
+            }
+        }
         Ok(chain)
+    }
+
+    /// Whether the story belongs to an import that has not finished.
+    async fn pending_import(&self, story: &Story) -> Result<bool> {
+        let Some(import) = story.import_id else {
+            return Ok(false);
+        };
+        let project = self.store.get_project(story.project_id).await?;
+        Ok(project.is_some_and(|p| p.pending_imports.contains(&import)))
     }
 
     /// Conditions that keep a lineage as it was read: each story at its version.

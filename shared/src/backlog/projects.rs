@@ -21,6 +21,7 @@ impl Backlog {
             created_at: now,
             updated_at: now,
             version: 1,
+            pending_imports: Vec::new(),
         };
         match self
             .store
@@ -57,6 +58,7 @@ impl Backlog {
             created_at: now,
             updated_at: now,
             version: 1,
+            pending_imports: Vec::new(),
         };
         self.store
             .commit(vec![Write::PutProject {

@@ -151,6 +151,7 @@ impl Backlog {
                 version: 1,
                 invest_analysis: InvestAnalysis::default(),
                 deleting: false,
+                import_id: None,
             };
             if story.status == StoryStatus::Done {
                 // A new story has no children, so only its tests can be missing.

@@ -75,7 +75,7 @@ fn refs<'a>(
 }
 
 fn assemble(
-    story: Story,
+    mut story: Story,
     tests: Vec<AcceptanceTest>,
     tasks: Vec<Task>,
     outgoing: &[&Dependency],
@@ -87,6 +87,8 @@ fn assemble(
     let blocks = |r: &&DependencyRef| r.relationship == Relationship::Blocks;
     let blocked_by = dependencies.iter().filter(blocks).cloned().collect();
     let blocking = dependents.iter().filter(blocks).cloned().collect();
+    // Bookkeeping of the store, not of the story.
+    story.import_id = None;
     let warnings: Vec<Warning> = story.invest_analysis.all_warnings().cloned().collect();
     StoryView {
         acceptance_tests: tests.into_iter().map(|test| TestView { test }).collect(),
@@ -110,6 +112,7 @@ fn assemble(
 /// A subtree whose deletion has begun is not visible.
 fn project_views(
     contents: ProjectContents,
+    pending_imports: &[u64],
 ) -> (
     HashMap<StoryId, StoryView>,
     Vec<StoryId>,
@@ -121,7 +124,7 @@ fn project_views(
         tasks,
         links,
     } = contents;
-    let hidden = hidden_stories(&stories);
+    let hidden = hidden_stories(&stories, pending_imports);
     let names: Names<'_> = stories
         .iter()
         .filter(|s| !hidden.contains(&s.id))
@@ -170,9 +173,14 @@ fn project_views(
     (views, roots, children_of)
 }
 
-/// Stories under (or at) a root whose deletion has begun.
-fn hidden_stories(stories: &[Story]) -> HashSet<StoryId> {
-    let mut hidden = HashSet::new();
+/// Stories under (or at) a root whose deletion has begun, and stories of an
+/// import still under way.
+fn hidden_stories(stories: &[Story], pending_imports: &[u64]) -> HashSet<StoryId> {
+    let mut hidden: HashSet<StoryId> = stories
+        .iter()
+        .filter(|s| s.import_id.is_some_and(|i| pending_imports.contains(&i)))
+        .map(|s| s.id)
+        .collect();
     for root in stories.iter().filter(|s| s.deleting) {
         hidden.insert(root.id);
         hidden.extend(
@@ -187,8 +195,9 @@ fn hidden_stories(stories: &[Story]) -> HashSet<StoryId> {
 impl Backlog {
     /// The project's stories as a tree: roots, each with its children nested.
     pub async fn story_tree(&self, project: ProjectId) -> Result<Vec<StoryView>> {
+        let pending = self.project(project).await?.pending_imports;
         let contents = self.store.project_contents(project).await?;
-        let (mut views, roots, children_of) = project_views(contents);
+        let (mut views, roots, children_of) = project_views(contents, &pending);
         // Build bottom-up without recursion, so any depth is safe.
         let mut order = Vec::with_capacity(views.len());
         let mut stack: Vec<StoryId> = roots.clone();
@@ -212,8 +221,9 @@ impl Backlog {
 
     /// The project's stories as a flat list, ordered by id, without children.
     pub async fn story_list(&self, project: ProjectId) -> Result<Vec<StoryView>> {
+        let pending = self.project(project).await?.pending_imports;
         let contents = self.store.project_contents(project).await?;
-        let (views, _, _) = project_views(contents);
+        let (views, _, _) = project_views(contents, &pending);
         let mut list: Vec<StoryView> = views.into_values().collect();
         list.sort_by_key(|v| v.story.id);
         Ok(list)
@@ -227,7 +237,7 @@ impl Backlog {
             .get_story_record(id)
             .await?
             .ok_or_else(|| Error::not_found("story", id))?;
-        if record.story.deleting {
+        if record.story.deleting || self.pending_import(&record.story).await? {
             return Err(Error::not_found("story", id));
         }
         let mut view = self.record_view(record).await?;

@@ -44,6 +44,7 @@ pub enum Counter {
     Test,
     Task,
     Run,
+    Import,
 }
 
 impl Counter {
@@ -54,6 +55,7 @@ impl Counter {
             Counter::Test => "test",
             Counter::Task => "task",
             Counter::Run => "run",
+            Counter::Import => "import",
         }
     }
 }

@@ -13,6 +13,10 @@ pub struct Project {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
+    /// Imports under way: their stories stay hidden until the import's last
+    /// step removes its id from here (one conditional write).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_imports: Vec<u64>,
 }
 
 impl Project {

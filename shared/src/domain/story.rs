@@ -31,6 +31,10 @@ pub struct Story {
     /// hidden and nothing may be attached under it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleting: bool,
+    /// The import that wrote this story; while that import is pending on its
+    /// project the story is not visible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<u64>,
 }
 
 /// The fields a user writes. Create takes them all; update takes any subset

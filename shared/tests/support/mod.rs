@@ -15,6 +15,28 @@ pub struct Fixture {
     pub backlog: Backlog,
     pub store: Arc<dyn Store>,
     _dir: Option<tempfile::TempDir>,
+    /// Dropped with the fixture: the emulator keeps every table in memory,
+    /// and its transactions slow down with each one left behind.
+    dynamo: Option<DynamoStore>,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let Some(store) = self.dynamo.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime; delete from a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            if let Err(e) = runtime.block_on(store.delete_table()) {
+                eprintln!("could not delete test table {}: {e}", store.table());
+            }
+        })
+        .join();
+    }
 }
 
 pub async fn sqlite() -> Fixture {
@@ -61,7 +83,9 @@ pub async fn dynamodb() -> Fixture {
         .await
         .expect("connect to dynamodb");
     store.create_table().await.expect("create the table");
-    fixture(Arc::new(store), None).await
+    let mut f = fixture(Arc::new(store.clone()), None).await;
+    f.dynamo = Some(store);
+    f
 }
 
 async fn fixture(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Fixture {
@@ -74,5 +98,6 @@ async fn fixture(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> Fixtu
         backlog,
         store,
         _dir: dir,
+        dynamo: None,
     }
 }

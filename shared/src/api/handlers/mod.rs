@@ -5,6 +5,7 @@ mod items;
 mod meta;
 mod projects;
 mod stories;
+mod transfer;
 
 use super::{ApiError, App, Operation, Request, Response};
 
@@ -34,5 +35,7 @@ pub async fn handle(app: &App, operation: Operation, req: &Request) -> Result<Re
         GetProject => projects::get_project(app, req).await,
         HealthCheck => meta::health(app).await,
         Version => Ok(meta::version(app)),
+        ExportBacklog => transfer::export(app, req).await,
+        ImportBacklog => transfer::import(app, req).await,
     }
 }

@@ -431,7 +431,7 @@ impl Store for DynamoStore {
     }
 
     async fn commit_steps(&self, steps: Vec<Vec<Write>>) -> Result<()> {
-        for chunk in writes::pack(&self.table, steps, writes::MAX_TRANSACTION_ITEMS)? {
+        for chunk in writes::pack(steps, writes::MAX_TRANSACTION_ITEMS) {
             self.transact(&chunk).await?;
         }
         Ok(())

@@ -82,3 +82,16 @@ impl DynamoStore {
         Ok(())
     }
 }
+
+impl DynamoStore {
+    /// Delete the table (tests clean up after themselves with it).
+    pub async fn delete_table(&self) -> Result<()> {
+        self.client
+            .delete_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(sdk_error("deleting the table"))?;
+        Ok(())
+    }
+}

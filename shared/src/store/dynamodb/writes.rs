@@ -192,40 +192,141 @@ pub fn plan(table: &str, writes: &[Write]) -> Result<Vec<Planned>> {
     Ok(out)
 }
 
+/// The keys of the items a write touches.
+fn item_keys(write: &Write) -> Vec<(String, String)> {
+    let k = |item: Item| (item_key_part(&item, PK), item_key_part(&item, SK));
+    let mut keys = vec![k(primary_key(write))];
+    match write {
+        Write::PutTest {
+            test,
+            expect: Expect::Absent,
+            ..
+        }
+        | Write::DeleteTest { test, .. } => {
+            keys.push((test_pointer_pk(test.id), POINTER_SK.into()))
+        }
+        Write::PutTask {
+            task,
+            expect: Expect::Absent,
+            ..
+        }
+        | Write::DeleteTask { task, .. } => {
+            keys.push((task_pointer_pk(task.id), POINTER_SK.into()))
+        }
+        Write::PutLink { link, .. } | Write::DeleteLink { link, .. } => keys.push((
+            story_pk(link.depends_on_story_id),
+            back_link_sk(link.story_id),
+        )),
+        _ => {}
+    }
+    keys
+}
+
+fn item_key_part(item: &Item, name: &str) -> String {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// Pack ordered steps into transactions of at most `limit` items, keeping
-/// each write's items together and never reordering. A step larger than the
-/// limit is split between writes; the caller puts the write that matters
-/// most (the story itself, in a delete) last in its step.
-pub fn pack(table: &str, steps: Vec<Vec<Write>>, limit: usize) -> Result<Vec<Vec<Write>>> {
+/// each write's items together and never reordering. A transaction never
+/// touches one item twice (DynamoDB refuses that), so a step that touches an
+/// item already in the chunk starts a new one. A step larger than the limit
+/// is split between writes; the caller puts the write that matters most (the
+/// story itself, in a delete) last in its step.
+pub fn pack(steps: Vec<Vec<Write>>, limit: usize) -> Vec<Vec<Write>> {
     let mut chunks: Vec<Vec<Write>> = Vec::new();
     let mut current: Vec<Write> = Vec::new();
-    let mut current_items = 0;
+    let mut seen: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
     for step in steps {
-        let sizes: Vec<usize> = step
-            .iter()
-            .map(|w| items(table, w).map(|v| v.len()))
-            .collect::<Result<_>>()?;
-        let step_items: usize = sizes.iter().sum();
-        if current_items + step_items <= limit {
-            current.extend(step);
-            current_items += step_items;
-            continue;
-        }
-        if !current.is_empty() {
-            chunks.push(std::mem::take(&mut current));
-            current_items = 0;
-        }
-        for (write, size) in step.into_iter().zip(sizes) {
-            if current_items + size > limit {
+        let keys: Vec<Vec<(String, String)>> = step.iter().map(item_keys).collect();
+        let step_items: usize = keys.iter().map(Vec::len).sum();
+        let collides = keys.iter().flatten().any(|k| seen.contains(k));
+        if seen.len() + step_items > limit || collides {
+            if !current.is_empty() {
                 chunks.push(std::mem::take(&mut current));
-                current_items = 0;
             }
+            seen.clear();
+        }
+        for (write, write_keys) in step.into_iter().zip(keys) {
+            if seen.len() + write_keys.len() > limit || write_keys.iter().any(|k| seen.contains(k))
+            {
+                chunks.push(std::mem::take(&mut current));
+                seen.clear();
+            }
+            seen.extend(write_keys);
             current.push(write);
-            current_items += size;
         }
     }
     if !current.is_empty() {
         chunks.push(current);
     }
-    Ok(chunks)
+    chunks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::*;
+
+    fn story(id: u64) -> Story {
+        let now = Timestamp::from_millis(0).unwrap();
+        Story {
+            id: StoryId(id),
+            project_id: ProjectId(1),
+            parent_id: None,
+            title: Title::parse("s").unwrap(),
+            description: String::new(),
+            as_a: String::new(),
+            i_want: String::new(),
+            so_that: String::new(),
+            components: vec![],
+            story_point: None,
+            assignee_email: None,
+            status: StoryStatus::Draft,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            invest_analysis: InvestAnalysis::default(),
+            deleting: false,
+            import_id: None,
+        }
+    }
+
+    fn put(id: u64) -> Write {
+        Write::PutStory {
+            story: story(id),
+            expect: Expect::Absent,
+        }
+    }
+
+    #[test]
+    fn steps_fill_transactions_up_to_the_limit_in_order() {
+        let steps: Vec<Vec<Write>> = (1..=250).map(|i| vec![put(i)]).collect();
+        let chunks = pack(steps, 100);
+        assert_eq!(
+            chunks.iter().map(Vec::len).collect::<Vec<_>>(),
+            [100, 100, 50]
+        );
+        assert_eq!(chunks[1][0], put(101));
+    }
+
+    #[test]
+    fn a_large_step_is_split_between_writes_and_keeps_its_order() {
+        let step: Vec<Write> = (1..=150).map(put).collect();
+        let chunks = pack(vec![vec![put(900)], step], 100);
+        assert_eq!(
+            chunks.iter().map(Vec::len).collect::<Vec<_>>(),
+            [1, 100, 50]
+        );
+        assert_eq!(*chunks[2].last().unwrap(), put(150));
+    }
+
+    #[test]
+    fn an_item_is_never_touched_twice_in_one_transaction() {
+        let chunks = pack(vec![vec![put(1)], vec![put(2)], vec![put(1)]], 100);
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(chunks[1], vec![put(1)]);
+    }
 }
