@@ -5,6 +5,7 @@ pub mod backlog;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod quality;
 pub mod store;
 
 pub use error::{Error, Result};
