@@ -5,10 +5,12 @@
 //! how well it does on the labeled set, is in docs/quality.md.
 
 pub mod criteria;
+mod drafts;
 mod gwt;
 mod measurable;
 mod words;
 
+pub use drafts::{template_story_draft, template_test_draft, StoryDraft, TestDraft};
 pub use gwt::{gwt_health, measurability, GwtHealth, STRUCTURE};
 pub use measurable::check_then_step;
 
