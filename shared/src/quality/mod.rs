@@ -7,11 +7,13 @@
 pub mod criteria;
 mod drafts;
 mod gwt;
+pub mod llm;
 mod measurable;
 mod words;
 
 pub use drafts::{template_story_draft, template_test_draft, StoryDraft, TestDraft};
 pub use gwt::{gwt_health, measurability, GwtHealth, STRUCTURE};
+pub use llm::{analyze_with_llm, ApiKey, LlmClient, LlmConfig, LlmError};
 pub use measurable::check_then_step;
 
 use crate::domain::{InvestAnalysis, Story, StoryContent, Title, Warning};
