@@ -6,6 +6,7 @@ pub mod backlog;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod quality;
 pub mod store;
 pub mod transfer;
 

@@ -1,0 +1,175 @@
+//! testable: the story asks for a quality with no measure — "fast",
+//! "user-friendly", "intuitive", "seamless", "scales", "works well".
+//!
+//! Only what must be delivered counts: the title, want and description. The
+//! benefit is motivation ("so that onboarding is fast"), not acceptance. A
+//! quality stated with a number is measurable ("Scalable … for 10,000
+//! concurrent buyers"), and a product name is not a quality ("FastTrack").
+
+use super::finding;
+use crate::domain::Warning;
+use crate::quality::words::{first_phrase, has_quantity};
+use crate::quality::StoryText;
+
+pub const CRITERION: &str = "testable";
+
+/// Qualities that cannot be checked until someone says how much.
+const VAGUE_QUALITIES: &[&str] = &[
+    "fast",
+    "faster",
+    "quick",
+    "quicker",
+    "quickly",
+    "speedy",
+    "snappy",
+    "user friendly",
+    "intuitive",
+    "easy",
+    "easier",
+    "easily",
+    "better",
+    "seamless",
+    "seamlessly",
+    "smooth",
+    "smoothly",
+    "nice",
+    "nicer",
+    "effective",
+    "efficient",
+    "efficiently",
+    "high performance",
+    "performant",
+    "scales",
+    "scalable",
+    "works well",
+    "modern",
+    "robust",
+];
+
+pub fn check(story: &StoryText) -> Option<Warning> {
+    let (field, quality) = [
+        ("title", story.title),
+        ("want", story.i_want),
+        ("description", story.description),
+    ]
+    .into_iter()
+    .filter(|(_, text)| !has_quantity(text))
+    .find_map(|(field, text)| first_phrase(text, VAGUE_QUALITIES).map(|q| (field, q)))?;
+    let quality = quality.replace(' ', "-");
+    Some(finding(
+        CRITERION,
+        format!("\"{quality}\" cannot be tested as written."),
+        format!(
+            "The {field} asks for \"{quality}\" without a measure, so nobody can say when \
+             the story is done or write a Then step for it."
+        ),
+        format!("Replace \"{quality}\" with {}.", measure_for(&quality)),
+    ))
+}
+
+/// What a measurable version of a quality looks like.
+fn measure_for(quality: &str) -> &'static str {
+    match quality {
+        "fast" | "faster" | "quick" | "quicker" | "quickly" | "speedy" | "snappy"
+        | "high-performance" | "performant" | "efficient" | "efficiently" => {
+            "a time limit, e.g. \"opens in under 2 seconds at p95\""
+        }
+        "scales" | "scalable" | "robust" => {
+            "a load and a limit, e.g. \"serves 10,000 concurrent users with responses under 2 seconds\""
+        }
+        "smooth" | "smoothly" => "a rate, e.g. \"keeps 60 frames per second while scrolling\"",
+        _ => "an observable target, e.g. \"a first-time user completes it in 3 steps or fewer\"",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn story<'a>(title: &'a str, i_want: &'a str, so_that: &'a str) -> StoryText<'a> {
+        StoryText {
+            title,
+            as_a: "user",
+            i_want,
+            so_that,
+            ..StoryText::default()
+        }
+    }
+
+    #[test]
+    fn flags_unmeasured_qualities_in_what_must_be_delivered() {
+        let cases = [
+            ("Database Optimization", "fast database operations", "fast"),
+            (
+                "Responsive Design",
+                "platform that works well on mobile devices",
+                "works-well",
+            ),
+            ("Checkout", "a seamless, user-friendly checkout", "seamless"),
+            (
+                "Performance",
+                "high-performance system that scales",
+                "high-performance",
+            ),
+            (
+                "Faster triage screen",
+                "the triage screen to be clearer",
+                "faster",
+            ),
+        ];
+        for (title, want, quality) in cases {
+            let w = check(&story(title, want, "I get my work done"))
+                .unwrap_or_else(|| panic!("not flagged: {want}"));
+            assert!(w.message.contains(quality), "{want}: {}", w.message);
+        }
+    }
+
+    #[test]
+    fn measured_qualities_benefits_and_brand_names_are_fine() {
+        let cases = [
+            (
+                "Scalable ticket sales for 10,000 buyers",
+                "checkout under 2 seconds at p95",
+                "we sell",
+            ),
+            (
+                "Feed",
+                "the feed to keep 60 frames per second",
+                "it does not stutter",
+            ),
+            (
+                "Button",
+                "Stop tracking to be a button",
+                "I can easily stop tracking",
+            ),
+            (
+                "Dev guide",
+                "documentation of setup and test commands",
+                "onboarding is fast",
+            ),
+            (
+                "FastTrack delivery",
+                "to choose FastTrack next-day delivery",
+                "it arrives tomorrow",
+            ),
+            (
+                "QuickPay",
+                "to send money with QuickPay",
+                "I can split a bill",
+            ),
+        ];
+        for (title, want, so_that) in cases {
+            assert_eq!(
+                check(&story(title, want, so_that)),
+                None,
+                "{title} / {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_suggestion_fits_the_quality() {
+        let w = check(&story("Builds", "builds to be quicker", "I am productive")).unwrap();
+        assert!(w.suggestion.contains("time limit"), "{}", w.suggestion);
+    }
+}

@@ -1,0 +1,330 @@
+//! Drafts made without an LLM (DESIGN §3.3 rule 5, `draftStory`, `draftTest`):
+//! deterministic templates built from the user's own words. Where the words
+//! do not say something (why the user wants it), the draft asks for it in
+//! brackets rather than inventing it.
+
+use super::criteria::{atomic, minimal};
+use super::words::{content_stems, stem, words};
+use super::StoryText;
+use crate::domain::{Component, TITLE_MAX_CHARS};
+use serde::{Deserialize, Serialize};
+
+/// A proposed story, as `draftStory` answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoryDraft {
+    pub title: String,
+    pub as_a: String,
+    pub i_want: String,
+    pub so_that: String,
+    pub description: String,
+    pub story_point: Option<u32>,
+    pub components: Vec<Component>,
+    /// Three to five criteria in plain words.
+    pub acceptance_criteria: Vec<String>,
+}
+
+/// A proposed acceptance test, as `draftTest` answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestDraft {
+    pub title: Option<String>,
+    pub given: Vec<String>,
+    pub when: Vec<String>,
+    pub then: Vec<String>,
+}
+
+/// Words that suggest a component of the catalog, in catalog order.
+const COMPONENT_HINTS: &[(Component, &[&str])] = &[
+    (
+        Component::WorkModel,
+        &["story", "backlog", "hierarchy", "task", "epic"],
+    ),
+    (
+        Component::DocumentIntelligence,
+        &["document", "pdf", "file", "upload", "import"],
+    ),
+    (
+        Component::ReviewGovernance,
+        &[
+            "review",
+            "approve",
+            "approval",
+            "audit",
+            "policy",
+            "permission",
+        ],
+    ),
+    (
+        Component::OrchestrationEngagement,
+        &[
+            "notify",
+            "notification",
+            "email",
+            "slack",
+            "workflow",
+            "agent",
+            "integration",
+        ],
+    ),
+    (
+        Component::RunVerify,
+        &["test", "run", "verify", "deploy", "build", "pipeline"],
+    ),
+    (
+        Component::TraceabilityInsight,
+        &[
+            "report",
+            "dashboard",
+            "metric",
+            "history",
+            "trace",
+            "insight",
+        ],
+    ),
+];
+
+pub fn template_story_draft(idea: &str, parent: Option<&StoryText>) -> StoryDraft {
+    let idea = tidy(idea);
+    let (role, want) = role_and_want(&idea, parent);
+    let action = want.trim_start_matches("to ").to_string();
+    let i_want = if starts_with_action(&action) {
+        format!("to {action}")
+    } else {
+        action.clone()
+    };
+    let so_that = match parent.map(|p| p.so_that.trim()).filter(|s| !s.is_empty()) {
+        Some(goal) => goal.to_string(),
+        None => format!(
+            "[say what changes for the {role} once they can {}]",
+            short(&action, 8)
+        ),
+    };
+    let mut description = format!("Drafted from the idea \"{idea}\".");
+    if let Some(p) = parent {
+        let id = p.id.map(|id| format!("story {id} ")).unwrap_or_default();
+        description.push_str(&format!(" Part of {id}\"{}\".", p.title.trim()));
+    }
+    StoryDraft {
+        title: title_from(&action),
+        as_a: role.clone(),
+        i_want,
+        so_that,
+        description,
+        story_point: None, // Sizing is the team's call.
+        components: components_for(&idea),
+        acceptance_criteria: vec![
+            format!("A {role} can {} and sees a confirmation within 2 seconds.", short(&action, 12)),
+            format!("If a required value is missing or invalid, the {role} sees a message naming the field, and nothing is saved."),
+            format!("Someone who is not allowed to {} gets a 403 response and no change is made.", short(&action, 12)),
+            "The change is recorded with who made it and when.".to_string(),
+        ],
+    }
+}
+
+pub fn template_test_draft(story: &StoryText, idea: Option<&str>) -> TestDraft {
+    let role = non_empty(story.as_a).unwrap_or("user");
+    let want = non_empty(story.i_want).unwrap_or(story.title).trim();
+    let action = want.strip_prefix("to ").unwrap_or(want);
+    let when = if starts_with_action(action) {
+        format!("the {role} chooses to {action}")
+    } else {
+        format!("the {role} uses {action}")
+    };
+    let mut given = vec![format!("a signed-in {role}")];
+    let idea = idea.map(tidy).filter(|i| !i.is_empty());
+    if let Some(idea) = &idea {
+        given.push(format!("the situation: {idea}"));
+    }
+    let title = match &idea {
+        Some(idea) => format!("{}: {idea}", story.title.trim()),
+        None => format!("{}: main path", story.title.trim()),
+    };
+    TestDraft {
+        title: Some(title.chars().take(TITLE_MAX_CHARS).collect()),
+        given,
+        when: vec![when],
+        then: vec![
+            format!(
+                "a confirmation message for \"{}\" is displayed within 2 seconds",
+                short(story.title, 8)
+            ),
+            "no error message is shown".to_string(),
+        ],
+    }
+}
+
+/// One line, single spaces, no trailing full stop.
+fn tidy(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    one_line.trim_end_matches(['.', '!']).to_string()
+}
+
+/// "As a nurse, I want to …" is split; otherwise the parent's role, or "user".
+fn role_and_want(idea: &str, parent: Option<&StoryText>) -> (String, String) {
+    // ASCII lowercasing keeps byte offsets, so `lower`'s indices cut `idea`.
+    let lower = idea.to_ascii_lowercase();
+    for opener in ["as an ", "as a "] {
+        if let (true, Some(at)) = (lower.starts_with(opener), lower.find(" i want ")) {
+            let role = idea[opener.len()..at].trim_end_matches(',').trim();
+            let want = idea[at + " i want ".len()..]
+                .split(" so that ")
+                .next()
+                .unwrap_or("");
+            return (role.to_string(), want.trim().to_string());
+        }
+    }
+    let want = ["i want ", "i'd like ", "we want ", "we need "]
+        .iter()
+        .find_map(|p| lower.starts_with(p).then(|| idea[p.len()..].to_string()))
+        .unwrap_or_else(|| lowercase_first(idea));
+    let role = parent.and_then(|p| non_empty(p.as_a)).unwrap_or("user");
+    (role.to_string(), want)
+}
+
+fn starts_with_action(text: &str) -> bool {
+    words(text)
+        .first()
+        .is_some_and(|w| atomic::ACTIONS.contains(&w.lower.as_str()) || w.lower == "see")
+}
+
+/// A title: the want in sentence case, at most `TITLE_MAX_WORDS` words.
+fn title_from(action: &str) -> String {
+    let title = short(action, minimal::TITLE_MAX_WORDS);
+    let mut chars = title.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => "New story".to_string(),
+    }
+}
+
+fn components_for(idea: &str) -> Vec<Component> {
+    let stems = content_stems(idea, &[]);
+    COMPONENT_HINTS
+        .iter()
+        .filter(|(_, hints)| hints.iter().any(|h| stems.contains(&stem(h))))
+        .map(|(c, _)| *c)
+        .collect()
+}
+
+/// The first `max` words.
+fn short(text: &str, max: usize) -> String {
+    text.split_whitespace()
+        .take(max)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        // Keep acronyms and names: "PDF export", "Slack alerts".
+        Some(c) if chars.clone().next().is_some_and(char::is_lowercase) => {
+            c.to_lowercase().chain(chars).collect()
+        }
+        _ => text.to_string(),
+    }
+}
+
+fn non_empty(text: &str) -> Option<&str> {
+    Some(text.trim()).filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quality::{analyze_story, check_then_step};
+
+    #[test]
+    fn a_story_draft_keeps_the_users_words_and_asks_for_the_benefit() {
+        let draft = template_story_draft("Export the audit log as a CSV file.", None);
+        assert_eq!(draft.title, "Export the audit log as a CSV file");
+        assert_eq!(draft.as_a, "user");
+        assert_eq!(draft.i_want, "to export the audit log as a CSV file");
+        assert!(
+            draft.so_that.starts_with("[say what changes for the user"),
+            "{}",
+            draft.so_that
+        );
+        assert!((3..=5).contains(&draft.acceptance_criteria.len()));
+        assert_eq!(draft.story_point, None);
+    }
+
+    #[test]
+    fn a_child_draft_takes_role_and_goal_from_its_parent() {
+        let parent = StoryText {
+            id: Some(4),
+            title: "Ward dashboard",
+            as_a: "charge nurse",
+            so_that: "I can place incoming patients quickly",
+            ..StoryText::default()
+        };
+        let draft = template_story_draft("show free beds per ward", Some(&parent));
+        assert_eq!(draft.as_a, "charge nurse");
+        assert_eq!(draft.so_that, "I can place incoming patients quickly");
+        assert!(draft
+            .description
+            .contains("Part of story 4 \"Ward dashboard\""));
+    }
+
+    #[test]
+    fn an_as_a_i_want_idea_is_split_into_its_parts() {
+        let draft = template_story_draft(
+            "As a teacher, I want to publish the syllabus so that students can prepare",
+            None,
+        );
+        assert_eq!(draft.as_a, "teacher");
+        assert_eq!(draft.i_want, "to publish the syllabus");
+        assert_eq!(draft.components, vec![]);
+    }
+
+    #[test]
+    fn a_story_draft_passes_the_checks_it_can_pass_without_a_benefit() {
+        let draft = template_story_draft("let reviewers approve a story's test report", None);
+        let text = StoryText {
+            title: &draft.title,
+            as_a: &draft.as_a,
+            i_want: &draft.i_want,
+            so_that: &draft.so_that,
+            description: &draft.description,
+            ..StoryText::default()
+        };
+        assert_eq!(analyze_story(&text, &[]), vec![]);
+        assert_eq!(
+            draft.components,
+            vec![
+                Component::WorkModel,
+                Component::ReviewGovernance,
+                Component::RunVerify,
+                Component::TraceabilityInsight
+            ]
+        );
+    }
+
+    #[test]
+    fn template_then_steps_are_measurable() {
+        let story = StoryText {
+            title: "Download an invoice",
+            as_a: "customer",
+            i_want: "to download the invoice for an order as a PDF",
+            so_that: "I can claim the expense",
+            ..StoryText::default()
+        };
+        for idea in [None, Some("the order has no invoice yet")] {
+            let draft = template_test_draft(&story, idea);
+            assert!(!draft.given.is_empty() && !draft.when.is_empty());
+            for step in &draft.then {
+                assert_eq!(check_then_step(step), None, "{step}");
+            }
+        }
+        let draft = template_test_draft(&story, Some("the order has no invoice yet"));
+        assert_eq!(
+            draft.when,
+            ["the customer chooses to download the invoice for an order as a PDF"]
+        );
+        assert_eq!(
+            draft.given[1],
+            "the situation: the order has no invoice yet"
+        );
+    }
+}

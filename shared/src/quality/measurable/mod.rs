@@ -1,0 +1,329 @@
+//! Then steps that can be checked (DESIGN §5): a step must name an observable
+//! outcome — a number with a unit or a count, a status or error code, a
+//! message in quotes, an element that appears, disappears or changes state, a
+//! named state ("Done"), file or location. A judgement ("correctly", "fast",
+//! "the user is happy") is not an outcome unless a number or a quoted value
+//! backs it ("fast: p99 latency is below 500 ms").
+
+use super::words::{find_phrase, has_quantity, words, Word};
+use crate::domain::Warning;
+
+mod advice;
+
+use advice::Advice;
+
+pub const CRITERION: &str = "measurable";
+
+/// Judgements, grouped by what a tester needs instead.
+const VAGUE: &[(Kind, &[&str])] = &[
+    (
+        Kind::Speed,
+        &[
+            "fast",
+            "faster",
+            "quick",
+            "quickly",
+            "immediately",
+            "responsive",
+            "slow",
+        ],
+    ),
+    (
+        Kind::Value,
+        &[
+            "correctly",
+            "correct",
+            "properly",
+            "right",
+            "expected",
+            "as expected",
+            "accordingly",
+            "sufficient",
+            "relevant",
+            "appropriate",
+            "up to date",
+            "consistent",
+            "consistently",
+        ],
+    ),
+    (
+        Kind::Error,
+        &["clear", "clearly", "actionable", "gracefully", "helpful"],
+    ),
+    (
+        Kind::Judgement,
+        &[
+            "good",
+            "nice",
+            "professional",
+            "happy",
+            "looks",
+            "understands",
+            "intuitive",
+            "easily",
+            "easy",
+            "seamless",
+            "seamlessly",
+            "better",
+            "clean",
+            "readable",
+            "sensible",
+            "reasonable",
+            "acceptable",
+            "effectively",
+            "efficiently",
+        ],
+    ),
+    (
+        Kind::Result,
+        &[
+            "works",
+            "successfully",
+            "succeeds",
+            "robust",
+            "secure",
+            "scales",
+            "issues",
+            "problems",
+            "broken",
+            "edge cases",
+        ],
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Speed,
+    Value,
+    Error,
+    Judgement,
+    Result,
+}
+
+/// Things on a screen or in a response that a tester can point at.
+const ELEMENTS: &[&str] = &[
+    "button",
+    "link",
+    "links",
+    "modal",
+    "dialog",
+    "panel",
+    "screen",
+    "page",
+    "message",
+    "toast",
+    "badge",
+    "banner",
+    "column",
+    "tab",
+    "icon",
+    "checkbox",
+    "field",
+    "tile",
+    "card",
+    "list",
+    "menu",
+    "indicator",
+    "label",
+    "row",
+    "cookie",
+    "header",
+    "popup",
+    "tooltip",
+    "form",
+    "spinner",
+    "table",
+    "section",
+    "chart",
+    "graph",
+];
+/// What an element visibly does.
+const ELEMENT_STATES: &[&str] = &[
+    "appear",
+    "appears",
+    "appeared",
+    "displayed",
+    "displaying",
+    "shown",
+    "visible",
+    "hidden",
+    "disappear",
+    "disappears",
+    "opens",
+    "closes",
+    "closed",
+    "enabled",
+    "disabled",
+    "checked",
+    "unchecked",
+    "selected",
+    "highlighted",
+    "absent",
+    "present",
+    "moves",
+    "collapsed",
+    "expanded",
+    "greyed",
+];
+const ORDERINGS: &[&str] = &[
+    "descending",
+    "ascending",
+    "at the top",
+    "at the bottom",
+    "sorted by",
+    "ordered by",
+];
+const FILE_TYPES: &[&str] = &[
+    "csv", "pdf", "json", "xlsx", "xls", "txt", "png", "jpg", "zip", "html", "xml", "md",
+];
+
+/// None when `step` names an observable outcome; otherwise a warning with a
+/// suggestion for that step.
+pub fn check_then_step(step: &str) -> Option<Warning> {
+    let outcome = strip_keyword(step);
+    if outcome.is_empty() {
+        return Some(warning("The Then step is empty.".into(), Advice::Default));
+    }
+    let backed = has_quantity(outcome) || has_quoted_value(outcome);
+    if let Some((kind, vague)) = vague_word(outcome).filter(|_| !backed) {
+        return Some(warning(
+            format!("\"{vague}\" in \"{outcome}\" cannot be checked."),
+            Advice::Vague(kind, vague),
+        ));
+    }
+    if backed || names_observable(outcome) {
+        return None;
+    }
+    Some(warning(
+        format!("\"{outcome}\" names no observable outcome."),
+        Advice::for_topic(outcome),
+    ))
+}
+
+/// The step without a leading "Then", "And" or "But".
+fn strip_keyword(step: &str) -> &str {
+    let step = step.trim();
+    for keyword in ["then", "and", "but"] {
+        if let Some(head) = step.get(..keyword.len()) {
+            let rest = &step[keyword.len()..];
+            if head.eq_ignore_ascii_case(keyword) && (rest.is_empty() || rest.starts_with(' ')) {
+                return rest.trim();
+            }
+        }
+    }
+    step
+}
+
+fn vague_word(text: &str) -> Option<(Kind, &'static str)> {
+    let w = words(text);
+    VAGUE.iter().find_map(|(kind, phrases)| {
+        phrases
+            .iter()
+            .find(|p| find_phrase(&w, p).is_some())
+            .map(|p| (*kind, *p))
+    })
+}
+
+/// A value in quotes: "Files must be under 10 MB", “Paid”.
+fn has_quoted_value(text: &str) -> bool {
+    let quoted = |open: char, close: char| {
+        text.split_once(open).is_some_and(|(_, rest)| {
+            rest.split_once(close)
+                .is_some_and(|(v, _)| !v.trim().is_empty())
+        })
+    };
+    quoted('"', '"') || quoted('“', '”')
+}
+
+fn names_observable(text: &str) -> bool {
+    let w = words(text);
+    let has = |list: &[&str]| list.iter().any(|p| find_phrase(&w, p).is_some());
+    let named = w.iter().skip(1).any(|w| w.is_capitalized() && w.raw != "I");
+    let code = w
+        .iter()
+        .any(|w| w.raw.contains('_') && w.raw == w.raw.to_uppercase());
+    named
+        || code
+        || (has(ELEMENTS) && has(ELEMENT_STATES))
+        || has(ORDERINGS)
+        || names_place(text, &w)
+}
+
+/// A file ("transactions-2024.csv") or a path ("/login").
+fn names_place(text: &str, w: &[Word]) -> bool {
+    let file = w.windows(2).any(|p| {
+        FILE_TYPES.contains(&p[1].lower.as_str())
+            && text[p[0].start + p[0].raw.len()..].starts_with('.')
+    });
+    let path = text
+        .split_whitespace()
+        .any(|t| t.len() > 1 && t.starts_with('/') && t[1..].starts_with(char::is_alphanumeric));
+    file || path
+}
+
+fn warning(message: String, advice: Advice) -> Warning {
+    Warning {
+        criterion: CRITERION.into(),
+        message,
+        details: "A Then step must name an outcome a tester can observe: a number with a unit \
+                  or a count, a status code, a message text, or an element that appears, \
+                  disappears or changes state."
+            .into(),
+        suggestion: advice.suggestion(),
+        source: "heuristic".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn observable_outcomes_pass() {
+        for step in [
+            "Then the order total shows $42.00",
+            "the upload is rejected with the message \"Files must be under 10 MB\"",
+            "the API responds with 404 and error code STORY_NOT_FOUND",
+            "Story status updates to Done",
+            "the Delete button is no longer visible",
+            "An empty state message is displayed",
+            "the generated PDF has one page per student",
+            "All stories are displayed in descending priority order",
+            "And variance calculations are exported to risk-scoring-drift.csv",
+            "the user is redirected to /login",
+            // Near-misses: a judgement word backed by a number.
+            "the response is fast: p99 latency is below 500 ms",
+            "the page loads in under 2 seconds on a throttled 4G connection",
+        ] {
+            assert_eq!(check_then_step(step), None, "{step}");
+        }
+    }
+
+    #[test]
+    fn judgements_and_unnamed_outcomes_are_flagged() {
+        let cases = [
+            ("it works", "\"works\" in \"it works\" cannot be checked."),
+            ("the total is calculated correctly", "\"correctly\" in \"the total is calculated correctly\" cannot be checked."),
+            ("the API rejects it with a clear validation error", "\"clear\" in \"the API rejects it with a clear validation error\" cannot be checked."),
+            ("the status is updated", "\"the status is updated\" names no observable outcome."),
+            ("an error is shown", "\"an error is shown\" names no observable outcome."),
+            ("the UI is updated", "\"the UI is updated\" names no observable outcome."),
+            ("Then", "The Then step is empty."),
+        ];
+        for (step, message) in cases {
+            let w = check_then_step(step).unwrap_or_else(|| panic!("not flagged: {step}"));
+            assert_eq!(w.message, message);
+            assert_eq!(w.criterion, CRITERION);
+        }
+    }
+
+    #[test]
+    fn the_suggestion_fits_the_step() {
+        let suggestion = |step| check_then_step(step).unwrap().suggestion;
+        assert!(suggestion("the page loads quickly").contains("time limit"));
+        assert!(suggestion("the status is updated").contains("\"Paid\""));
+        assert!(suggestion("the notification is sent").contains("subject"));
+        assert!(suggestion("an error is shown").contains("409"));
+        assert!(suggestion("the data is correct").contains("exact value"));
+    }
+}
