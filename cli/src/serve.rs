@@ -59,7 +59,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             api_token: token,
             cors_origins: args.cors_origins.clone(),
         },
-    );
+    )
+    .with_llm(App::llm_from_env()?);
     let server = Arc::new(Server {
         app,
         web_dir: args.web_dir.clone(),

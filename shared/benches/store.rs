@@ -77,7 +77,7 @@ async fn run(name: &str, store: Arc<dyn Store>) {
                 let story = new_story(n + i, parent);
                 handles.push(tokio::spawn(async move {
                     let t = Instant::now();
-                    let s = b.create_story(story, None).await.unwrap();
+                    let s = b.create_story(story, None, true).await.unwrap();
                     (s.id, t.elapsed())
                 }));
             }

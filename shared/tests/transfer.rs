@@ -282,7 +282,7 @@ async fn an_unfinished_import_is_invisible(f: Fixture) {
     pending.pending_imports.push(7);
     pending.version += 1;
     let mut story: Story = b
-        .create_story(conformance_story("visible"), None)
+        .create_story(conformance_story("visible"), None, true)
         .await
         .unwrap();
     story.id = StoryId(f.store.take_ids(Counter::Story, 1).await.unwrap());

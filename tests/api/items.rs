@@ -8,7 +8,10 @@ async fn tests_keep_their_status_on_patch_and_are_reviewed_after_content_changes
     s.story(good_story("Tested")).await;
     let t = s.post("/api/stories/1/tests", json!({"given": ["a list"], "when": ["I open it"], "then": ["3 rows are shown"], "status": "Pass"})).await;
     assert_eq!(t.status, StatusCode::CREATED, "{}", t.body);
-    assert_eq!(t.body["title"], "AT-1-1");
+    assert_eq!(
+        t.body["title"], "AT-1-2",
+        "the story's drafted test is AT-1-1"
+    );
     let id = t.body["id"].clone();
     let r = s
         .patch(

@@ -6,5 +6,6 @@ mod support;
 mod auth;
 mod errors;
 mod items;
+mod quality;
 mod server;
 mod stories;

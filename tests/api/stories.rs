@@ -243,6 +243,7 @@ async fn delete_cascades_to_the_subtree_and_answers_204() {
 async fn done_gate_names_children_tests_and_missing_tests() {
     let s = Server::start();
     let parent = s.story(good_story("Parent")).await;
+    let drafted = parent["acceptanceTests"][0]["id"].clone();
     let mut child = good_story("Child");
     child["parentId"] = parent["id"].clone();
     let child = s.story(child).await;
@@ -256,7 +257,11 @@ async fn done_gate_names_children_tests_and_missing_tests() {
         r.body["details"]["incompleteChildren"][0]["id"],
         child["id"]
     );
-    assert_eq!(r.body["details"]["missingTests"], true);
+    assert_eq!(
+        r.body["details"]["failingTests"][0]["id"], drafted,
+        "the drafted test is not Pass yet"
+    );
+    assert_eq!(r.body["details"]["missingTests"], false);
     let r = s
         .patch(
             "/api/stories/1",
@@ -269,22 +274,45 @@ async fn done_gate_names_children_tests_and_missing_tests() {
         "acceptWarnings does not bypass the gate"
     );
 
-    let test = s
-        .post(
-            "/api/stories/2/tests",
-            json!({"given": "g", "when": "w", "then": "the list shows 3 rows", "status": "Fail"}),
-        )
-        .await
-        .body;
-    let r = s.patch("/api/stories/2", json!({"status": "done"})).await;
-    assert_eq!(r.body["details"]["failingTests"][0]["id"], test["id"]);
+    assert_eq!(
+        s.delete(&format!("/api/tests/{drafted}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let r = s.patch("/api/stories/1", json!({"status": "Done"})).await;
+    assert_eq!(
+        r.body["details"]["missingTests"], true,
+        "a story with no test cannot be Done"
+    );
+
+    let child_test = child["acceptanceTests"][0]["id"].clone();
     s.patch(
-        &format!("/api/tests/{}", test["id"]),
+        &format!("/api/tests/{child_test}"),
+        json!({"status": "Fail"}),
+    )
+    .await;
+    let r = s.patch("/api/stories/2", json!({"status": "done"})).await;
+    assert_eq!(r.body["details"]["failingTests"][0]["id"], child_test);
+    s.patch(
+        &format!("/api/tests/{child_test}"),
         json!({"status": "Pass"}),
     )
     .await;
     assert_eq!(
         s.patch("/api/stories/2", json!({"status": "Done"}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let t = s
+        .post(
+            "/api/stories/1/tests",
+            json!({"given": "g", "when": "w", "then": "the list shows 3 rows", "status": "Pass"}),
+        )
+        .await;
+    assert_eq!(t.status, StatusCode::CREATED, "{}", t.body);
+    assert_eq!(
+        s.patch("/api/stories/1", json!({"status": "Done"}))
             .await
             .status,
         StatusCode::OK
@@ -295,7 +323,8 @@ async fn done_gate_names_children_tests_and_missing_tests() {
 async fn moves_are_checked_for_cycles_and_projects() {
     let s = Server::start();
     s.story(good_story("A")).await;
-    s.story(json!({"title": "B", "parentId": 1})).await;
+    s.story(json!({"title": "B", "parentId": 1, "acceptWarnings": true}))
+        .await;
     let r = s.patch("/api/stories/1", json!({"parentId": 2})).await;
     assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "CYCLE"));
     let r = s.patch("/api/stories/1", json!({"parentId": 1})).await;
@@ -303,7 +332,7 @@ async fn moves_are_checked_for_cycles_and_projects() {
 
     let other = s.post("/api/projects", json!({"name": "Other"})).await.body;
     let foreign = s
-        .story(json!({"title": "Foreign", "projectId": other["id"]}))
+        .story(json!({"title": "Foreign", "projectId": other["id"], "acceptWarnings": true}))
         .await;
     let r = s
         .patch("/api/stories/2", json!({"parentId": foreign["id"]}))

@@ -81,6 +81,14 @@ impl ApiError {
             body["code"] = json!(code);
         }
         if let Some(details) = self.details {
+            // The original AIPM's clients read the warnings at the top level.
+            if matches!(
+                self.code,
+                Some(codes::INVEST_WARNINGS | codes::MEASURABILITY_WARNINGS)
+            ) {
+                body["warnings"] = details["warnings"].clone();
+                body["suggestions"] = details["suggestions"].clone();
+            }
             body["details"] = details;
         }
         if self.status.is_server_error() {

@@ -115,7 +115,7 @@ pub async fn handle_event(
 /// API settings from the environment. Built once per container.
 pub async fn app_from_env() -> Result<App, lambda_runtime::Error> {
     let store = StoreConfig::dynamodb_from_env()?.open(false).await?;
-    Ok(App::new(Backlog::new(store), ApiConfig::from_env()))
+    Ok(App::new(Backlog::new(store), ApiConfig::from_env()).with_llm(App::llm_from_env()?))
 }
 
 /// The whole `main` of a function binary.

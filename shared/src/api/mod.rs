@@ -12,6 +12,7 @@ pub use error::ApiError;
 pub use routes::{resolve, routes, Operation, Resolution, Route};
 
 use crate::backlog::Backlog;
+use crate::quality::{LlmClient, LlmConfig};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde::Serialize;
 use std::sync::Arc;
@@ -142,6 +143,8 @@ pub struct App {
     pub backlog: Backlog,
     pub config: Arc<ApiConfig>,
     pub build: BuildInfo,
+    /// The optional LLM (any OpenAI-compatible Chat Completions endpoint).
+    pub llm: Option<Arc<LlmClient>>,
 }
 
 impl App {
@@ -150,6 +153,22 @@ impl App {
             backlog,
             config: Arc::new(config),
             build: BuildInfo::current(),
+            llm: None,
+        }
+    }
+
+    pub fn with_llm(mut self, llm: Option<LlmClient>) -> Self {
+        self.llm = llm.map(Arc::new);
+        self
+    }
+
+    /// The LLM client the environment configures (`AIPM_LLM_*`), if any.
+    pub fn llm_from_env() -> crate::Result<Option<LlmClient>> {
+        match LlmConfig::from_env() {
+            None => Ok(None),
+            Some(config) => LlmClient::new(config)
+                .map(Some)
+                .map_err(|e| crate::Error::internal("configuring the LLM client", e.to_string())),
         }
     }
 }

@@ -57,7 +57,13 @@ pub struct NewTask {
 }
 
 impl Backlog {
-    pub async fn create_test(&self, story_id: StoryId, new: NewTest) -> Result<AcceptanceTest> {
+    pub async fn create_test(
+        &self,
+        story_id: StoryId,
+        new: NewTest,
+        accept_warnings: bool,
+    ) -> Result<AcceptanceTest> {
+        super::quality::check_then_steps(&new.then, accept_warnings)?;
         let id = self.store.take_ids(Counter::Test, 1).await?;
         self.replanned(None, || async {
             let lineage = self.lineage(story_id).await?;
@@ -84,7 +90,11 @@ impl Backlog {
         id: TestId,
         expected: Option<u64>,
         changes: TestChanges,
+        accept_warnings: bool,
     ) -> Result<AcceptanceTest> {
+        if let Some(then) = &changes.then {
+            super::quality::check_then_steps(then, accept_warnings)?;
+        }
         let own = expected.map(|_| ("acceptance test", id.to_string()));
         self.replanned(own, || async {
             let current = self

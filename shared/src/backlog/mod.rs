@@ -5,6 +5,7 @@
 
 mod items;
 mod projects;
+mod quality;
 mod stories;
 mod view;
 

@@ -100,7 +100,12 @@ pub(super) fn descendants<'a>(stories: &'a [Story], root: StoryId) -> Vec<&'a St
 impl Backlog {
     /// Create a story and, when given, its first acceptance test (rule 5),
     /// in one transaction.
-    pub async fn create_story(&self, new: NewStory, first_test: Option<NewTest>) -> Result<Story> {
+    pub async fn create_story(
+        &self,
+        new: NewStory,
+        first_test: Option<NewTest>,
+        accept_warnings: bool,
+    ) -> Result<Story> {
         if self.store.get_project(new.project_id).await?.is_none() {
             return Err(Error::invalid(
                 "projectId",
@@ -153,6 +158,12 @@ impl Backlog {
                 deleting: false,
                 import_id: None,
             };
+            let mut story = story;
+            let siblings = self
+                .store
+                .stories_under(story.project_id, story.parent_id)
+                .await?;
+            super::quality::check_story(&mut story, &siblings, accept_warnings)?;
             if story.status == StoryStatus::Done {
                 // A new story has no children, so only its tests can be missing.
                 let tests: Vec<AcceptanceTest> = first_test
@@ -190,6 +201,7 @@ impl Backlog {
         id: StoryId,
         expected: Option<u64>,
         changes: StoryChanges,
+        accept_warnings: bool,
     ) -> Result<Story> {
         let own = expected.map(|_| ("story", id.to_string()));
         self.replanned(own, || async {
@@ -224,6 +236,19 @@ impl Backlog {
             }
             if story == current {
                 return Ok(current);
+            }
+            if content_changed || moved {
+                // A move alone re-checks for duplicates among the new siblings
+                // but refuses nothing: the content was accepted before.
+                let siblings = self
+                    .store
+                    .stories_under(story.project_id, story.parent_id)
+                    .await?;
+                super::quality::check_story(
+                    &mut story,
+                    &siblings,
+                    accept_warnings || !content_changed,
+                )?;
             }
             let now = Timestamp::now();
             story.version = version + 1;
@@ -401,4 +426,27 @@ fn deletion_steps(contents: &ProjectContents, root: StoryId) -> Vec<Vec<Write>> 
             step
         })
         .collect()
+}
+
+impl Backlog {
+    /// Store a freshly computed INVEST analysis on a story read at `version`.
+    pub async fn record_analysis(
+        &self,
+        id: StoryId,
+        version: u64,
+        analysis: InvestAnalysis,
+    ) -> Result<Story> {
+        let mut story = self.story(id).await?;
+        expect_version("story", id, story.version, Some(version))?;
+        story.invest_analysis = analysis;
+        story.version = version + 1;
+        story.updated_at = Timestamp::now();
+        self.store
+            .commit(vec![Write::PutStory {
+                story: story.clone(),
+                expect: Expect::Version(version),
+            }])
+            .await?;
+        Ok(story)
+    }
 }

@@ -28,11 +28,33 @@ pub struct StoryView {
     pub invest_health: Health,
 }
 
+/// A test with its Given/When/Then health, computed when read.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TestView {
     #[serde(flatten)]
     pub test: AcceptanceTest,
+    pub measurability_warnings: Vec<Warning>,
+    pub measurability_suggestions: Vec<String>,
+    pub gwt_health: crate::quality::GwtHealth,
+}
+
+impl From<AcceptanceTest> for TestView {
+    fn from(test: AcceptanceTest) -> Self {
+        let (measurability_warnings, measurability_suggestions) =
+            crate::quality::measurability(test.then.as_slice());
+        let gwt_health = crate::quality::gwt_health(
+            test.given.as_slice(),
+            test.when.as_slice(),
+            test.then.as_slice(),
+        );
+        TestView {
+            test,
+            measurability_warnings,
+            measurability_suggestions,
+            gwt_health,
+        }
+    }
 }
 
 pub type TaskView = Task;
@@ -91,7 +113,7 @@ fn assemble(
     story.import_id = None;
     let warnings: Vec<Warning> = story.invest_analysis.all_warnings().cloned().collect();
     StoryView {
-        acceptance_tests: tests.into_iter().map(|test| TestView { test }).collect(),
+        acceptance_tests: tests.into_iter().map(TestView::from).collect(),
         tasks,
         dependencies,
         dependents,
@@ -241,7 +263,11 @@ impl Backlog {
             return Err(Error::not_found("story", id));
         }
         let mut view = self.record_view(record).await?;
-        for child in self.store.children(id).await? {
+        for child in self
+            .store
+            .stories_under(view.story.project_id, Some(id))
+            .await?
+        {
             if let Some(r) = self.store.get_story_record(child.id).await? {
                 view.children.push(self.record_view(r).await?);
             }

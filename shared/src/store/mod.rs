@@ -118,8 +118,12 @@ pub trait Store: Send + Sync {
     async fn get_story(&self, id: StoryId) -> Result<Option<Story>>;
     /// Several story items at once; missing ones are left out.
     async fn get_stories(&self, ids: Vec<StoryId>) -> Result<Vec<Story>>;
-    /// The direct children of a story.
-    async fn children(&self, id: StoryId) -> Result<Vec<Story>>;
+    /// The direct children of `parent`, or the project's root stories.
+    async fn stories_under(
+        &self,
+        project: ProjectId,
+        parent: Option<StoryId>,
+    ) -> Result<Vec<Story>>;
     /// A story with its tests, tasks and links (one Query on DynamoDB).
     async fn get_story_record(&self, id: StoryId) -> Result<Option<StoryRecord>>;
     /// All stories, tests, tasks and links of a project (paginated internally).

@@ -58,7 +58,9 @@ fn new_task(t: &str) -> NewTask {
 }
 
 pub async fn story(b: &Backlog, t: &str, parent: Option<StoryId>) -> Story {
-    b.create_story(new_story(t, parent), None).await.unwrap()
+    b.create_story(new_story(t, parent), None, true)
+        .await
+        .unwrap()
 }
 
 fn status_change(status: StoryStatus) -> StoryChanges {
@@ -120,6 +122,7 @@ pub async fn created_story_reads_back_as_written(f: Fixture) {
         .create_story(
             new_story("read back", None),
             Some(new_test(TestStatus::Draft)),
+            true,
         )
         .await
         .unwrap();
@@ -144,10 +147,10 @@ pub async fn parent_must_exist_in_the_same_project(f: Fixture) {
         .unwrap();
     let mut foreign = new_story("foreign root", None);
     foreign.project_id = other.id;
-    let foreign = b.create_story(foreign, None).await.unwrap();
+    let foreign = b.create_story(foreign, None, true).await.unwrap();
 
     let err = b
-        .create_story(new_story("child", Some(foreign.id)), None)
+        .create_story(new_story("child", Some(foreign.id)), None, true)
         .await
         .unwrap_err();
     assert!(
@@ -155,7 +158,7 @@ pub async fn parent_must_exist_in_the_same_project(f: Fixture) {
         "{err}"
     );
     let err = b
-        .create_story(new_story("child", Some(StoryId(999))), None)
+        .create_story(new_story("child", Some(StoryId(999))), None, true)
         .await
         .unwrap_err();
     assert!(
@@ -164,7 +167,7 @@ pub async fn parent_must_exist_in_the_same_project(f: Fixture) {
     );
     let mut lost = new_story("lost", None);
     lost.project_id = ProjectId(77);
-    let err = b.create_story(lost, None).await.unwrap_err();
+    let err = b.create_story(lost, None, true).await.unwrap_err();
     assert!(
         matches!(&err, Error::Invalid { field, .. } if field == "projectId"),
         "{err}"
@@ -214,7 +217,7 @@ pub async fn projects_keep_their_stories_apart(f: Fixture) {
     story(b, "in default", None).await;
     let mut s = new_story("in other", None);
     s.project_id = other.id;
-    b.create_story(s, None).await.unwrap();
+    b.create_story(s, None, true).await.unwrap();
     let default_titles: Vec<String> = b
         .story_list(Project::DEFAULT_ID)
         .await
@@ -235,7 +238,7 @@ pub async fn update_changes_only_what_it_names(f: Fixture) {
         description: Some("new words".into()),
         ..Default::default()
     };
-    let updated = b.update_story(s.id, Some(1), changes).await.unwrap();
+    let updated = b.update_story(s.id, Some(1), changes, true).await.unwrap();
     assert_eq!(updated.version, 2);
     assert_eq!(updated.description, "new words");
     assert_eq!(updated.title, s.title);
@@ -248,7 +251,7 @@ pub async fn update_changes_only_what_it_names(f: Fixture) {
         ..Default::default()
     };
     assert_eq!(
-        b.update_story(s.id, None, cleared)
+        b.update_story(s.id, None, cleared, true)
             .await
             .unwrap()
             .story_point,
@@ -259,7 +262,7 @@ pub async fn update_changes_only_what_it_names(f: Fixture) {
 pub async fn stale_version_is_refused_and_nothing_is_written(f: Fixture) {
     let b = &f.backlog;
     let s = story(b, "stale", None).await;
-    b.update_story(s.id, Some(1), status_change(StoryStatus::Ready))
+    b.update_story(s.id, Some(1), status_change(StoryStatus::Ready), true)
         .await
         .unwrap();
     let err = b
@@ -270,6 +273,7 @@ pub async fn stale_version_is_refused_and_nothing_is_written(f: Fixture) {
                 title: Some(title("lost")),
                 ..Default::default()
             },
+            true,
         )
         .await
         .unwrap_err();
@@ -300,7 +304,7 @@ pub async fn two_writers_with_one_version_exactly_one_wins(f: Fixture) {
                 title: Some(title(&format!("writer {i}"))),
                 ..Default::default()
             };
-            b.update_story(s.id, Some(1), changes).await
+            b.update_story(s.id, Some(1), changes, true).await
         }));
     }
     let mut wins = Vec::new();
@@ -329,6 +333,7 @@ pub async fn concurrent_updates_without_version_all_land(f: Fixture) {
                     description: Some("from a".into()),
                     ..Default::default()
                 },
+                true,
             )
             .await
         })
@@ -343,6 +348,7 @@ pub async fn concurrent_updates_without_version_all_land(f: Fixture) {
                     as_a: Some("from c".into()),
                     ..Default::default()
                 },
+                true,
             )
             .await
         })
@@ -364,10 +370,11 @@ pub async fn content_change_marks_tests_for_review(f: Fixture) {
         .create_story(
             new_story("reviewed", None),
             Some(new_test(TestStatus::Pass)),
+            true,
         )
         .await
         .unwrap();
-    b.update_story(s.id, None, status_change(StoryStatus::Ready))
+    b.update_story(s.id, None, status_change(StoryStatus::Ready), true)
         .await
         .unwrap();
     let view = b.story_view(s.id).await.unwrap();
@@ -384,6 +391,7 @@ pub async fn content_change_marks_tests_for_review(f: Fixture) {
             so_that: Some("a new benefit".into()),
             ..Default::default()
         },
+        true,
     )
     .await
     .unwrap();
@@ -404,6 +412,7 @@ pub async fn unchanged_update_keeps_the_version(f: Fixture) {
                 title: Some(title("same")),
                 ..Default::default()
             },
+            true,
         )
         .await
         .unwrap();
@@ -426,6 +435,7 @@ pub async fn moving_under_own_descendant_is_a_cycle(f: Fixture) {
                     parent_id: Some(Some(target)),
                     ..Default::default()
                 },
+                true,
             )
             .await
             .unwrap_err();
@@ -445,6 +455,7 @@ pub async fn moving_under_own_descendant_is_a_cycle(f: Fixture) {
                 parent_id: Some(Some(a.id)),
                 ..Default::default()
             },
+            true,
         )
         .await
         .unwrap();
@@ -457,6 +468,7 @@ pub async fn moving_under_own_descendant_is_a_cycle(f: Fixture) {
                 parent_id: Some(None),
                 ..Default::default()
             },
+            true,
         )
         .await
         .unwrap();
@@ -471,7 +483,7 @@ pub async fn moving_to_another_project_is_refused(f: Fixture) {
         .unwrap();
     let mut s = new_story("there", None);
     s.project_id = other.id;
-    let there = b.create_story(s, None).await.unwrap();
+    let there = b.create_story(s, None, true).await.unwrap();
     let here = story(b, "here", None).await;
     let err = b
         .update_story(
@@ -481,6 +493,7 @@ pub async fn moving_to_another_project_is_refused(f: Fixture) {
                 parent_id: Some(Some(there.id)),
                 ..Default::default()
             },
+            true,
         )
         .await
         .unwrap_err();
@@ -495,12 +508,16 @@ pub async fn moving_to_another_project_is_refused(f: Fixture) {
 pub async fn done_needs_children_done(f: Fixture) {
     let b = &f.backlog;
     let parent = b
-        .create_story(new_story("parent", None), Some(new_test(TestStatus::Pass)))
+        .create_story(
+            new_story("parent", None),
+            Some(new_test(TestStatus::Pass)),
+            true,
+        )
         .await
         .unwrap();
     let child = story(b, "child", Some(parent.id)).await;
     let err = b
-        .update_story(parent.id, None, status_change(StoryStatus::Done))
+        .update_story(parent.id, None, status_change(StoryStatus::Done), true)
         .await
         .unwrap_err();
     assert_eq!(code(&err), "STORY_STATUS_BLOCKED");
@@ -520,7 +537,7 @@ pub async fn done_needs_at_least_one_test(f: Fixture) {
     let b = &f.backlog;
     let s = story(b, "untested", None).await;
     let err = b
-        .update_story(s.id, None, status_change(StoryStatus::Done))
+        .update_story(s.id, None, status_change(StoryStatus::Done), true)
         .await
         .unwrap_err();
     let Error::Rule { code, details, .. } = &err else {
@@ -533,15 +550,19 @@ pub async fn done_needs_at_least_one_test(f: Fixture) {
 pub async fn done_needs_every_test_passing(f: Fixture) {
     let b = &f.backlog;
     let s = b
-        .create_story(new_story("failing", None), Some(new_test(TestStatus::Pass)))
+        .create_story(
+            new_story("failing", None),
+            Some(new_test(TestStatus::Pass)),
+            true,
+        )
         .await
         .unwrap();
     let failing = b
-        .create_test(s.id, new_test(TestStatus::Fail))
+        .create_test(s.id, new_test(TestStatus::Fail), true)
         .await
         .unwrap();
     let err = b
-        .update_story(s.id, None, status_change(StoryStatus::Done))
+        .update_story(s.id, None, status_change(StoryStatus::Done), true)
         .await
         .unwrap_err();
     let Error::Rule { details, .. } = &err else {
@@ -557,11 +578,12 @@ pub async fn done_needs_every_test_passing(f: Fixture) {
             status: Some(TestStatus::Pass),
             ..Default::default()
         },
+        true,
     )
     .await
     .unwrap();
     let done = b
-        .update_story(s.id, None, status_change(StoryStatus::Done))
+        .update_story(s.id, None, status_change(StoryStatus::Done), true)
         .await
         .unwrap();
     assert_eq!(done.status, StoryStatus::Done);
@@ -570,20 +592,25 @@ pub async fn done_needs_every_test_passing(f: Fixture) {
 pub async fn done_gate_looks_at_every_descendant(f: Fixture) {
     let b = &f.backlog;
     let parent = b
-        .create_story(new_story("parent", None), Some(new_test(TestStatus::Pass)))
+        .create_story(
+            new_story("parent", None),
+            Some(new_test(TestStatus::Pass)),
+            true,
+        )
         .await
         .unwrap();
     let child = b
         .create_story(
             new_story("child", Some(parent.id)),
             Some(new_test(TestStatus::Pass)),
+            true,
         )
         .await
         .unwrap();
     let grandchild = story(b, "grandchild", Some(child.id)).await;
     // The child cannot be Done either, so make the grandchild's subtree the only blocker.
     let err = b
-        .update_story(parent.id, None, status_change(StoryStatus::Done))
+        .update_story(parent.id, None, status_change(StoryStatus::Done), true)
         .await
         .unwrap_err();
     let Error::Rule { details, .. } = &err else {
@@ -604,7 +631,7 @@ pub async fn test_update_keeps_status_unless_named(f: Fixture) {
     let b = &f.backlog;
     let s = story(b, "tested", None).await;
     let t = b
-        .create_test(s.id, new_test(TestStatus::Pass))
+        .create_test(s.id, new_test(TestStatus::Pass), true)
         .await
         .unwrap();
     assert_eq!(t.title.as_str(), format!("AT-{}-1", s.id));
@@ -612,7 +639,7 @@ pub async fn test_update_keeps_status_unless_named(f: Fixture) {
         then: Some(steps("the total shows 42 items")),
         ..Default::default()
     };
-    let updated = b.update_test(t.id, Some(1), changes).await.unwrap();
+    let updated = b.update_test(t.id, Some(1), changes, true).await.unwrap();
     assert_eq!(
         updated.status,
         TestStatus::Pass,
@@ -620,7 +647,7 @@ pub async fn test_update_keeps_status_unless_named(f: Fixture) {
     );
     assert_eq!(updated.version, 2);
     let err = b
-        .update_test(t.id, Some(1), TestChanges::default())
+        .update_test(t.id, Some(1), TestChanges::default(), true)
         .await
         .unwrap_err();
     assert_eq!(code(&err), "VERSION_CONFLICT");
@@ -733,13 +760,18 @@ pub async fn delete_removes_the_whole_subtree(f: Fixture) {
     let b = &f.backlog;
     let keep = story(b, "keep", None).await;
     let root = b
-        .create_story(new_story("root", None), Some(new_test(TestStatus::Draft)))
+        .create_story(
+            new_story("root", None),
+            Some(new_test(TestStatus::Draft)),
+            true,
+        )
         .await
         .unwrap();
     let child = b
         .create_story(
             new_story("child", Some(root.id)),
             Some(new_test(TestStatus::Draft)),
+            true,
         )
         .await
         .unwrap();
@@ -774,7 +806,7 @@ pub async fn delete_removes_the_whole_subtree(f: Fixture) {
 pub async fn stale_delete_is_refused(f: Fixture) {
     let b = &f.backlog;
     let s = story(b, "stale delete", None).await;
-    b.update_story(s.id, None, status_change(StoryStatus::Ready))
+    b.update_story(s.id, None, status_change(StoryStatus::Ready), true)
         .await
         .unwrap();
     assert_eq!(
@@ -793,6 +825,7 @@ pub async fn delete_past_one_hundred_items(f: Fixture) {
         .create_story(
             new_story("big root", None),
             Some(new_test(TestStatus::Draft)),
+            true,
         )
         .await
         .unwrap();
@@ -804,10 +837,11 @@ pub async fn delete_past_one_hundred_items(f: Fixture) {
             .create_story(
                 new_story(&format!("s{}", all.len()), Some(parent)),
                 Some(new_test(TestStatus::Draft)),
+                true,
             )
             .await
             .unwrap();
-        b.create_test(s.id, new_test(TestStatus::Draft))
+        b.create_test(s.id, new_test(TestStatus::Draft), true)
             .await
             .unwrap();
         b.create_task(s.id, new_task("t")).await.unwrap();
@@ -851,7 +885,7 @@ pub async fn interrupted_delete_hides_the_subtree_and_resumes(f: Fixture) {
     assert!(b.story_tree(Project::DEFAULT_ID).await.unwrap().is_empty());
     assert!(b.story_list(Project::DEFAULT_ID).await.unwrap().is_empty());
     let err = b
-        .create_story(new_story("late child", Some(child.id)), None)
+        .create_story(new_story("late child", Some(child.id)), None, true)
         .await
         .unwrap_err();
     assert!(
@@ -860,7 +894,7 @@ pub async fn interrupted_delete_hides_the_subtree_and_resumes(f: Fixture) {
     );
     assert_eq!(
         code(
-            &b.create_test(child.id, new_test(TestStatus::Draft))
+            &b.create_test(child.id, new_test(TestStatus::Draft), true)
                 .await
                 .unwrap_err()
         ),

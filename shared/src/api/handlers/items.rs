@@ -2,7 +2,7 @@
 
 use crate::api::input::{Body, Input};
 use crate::api::{ApiError, App, Request, Response};
-use crate::backlog::{NewTask, NewTest};
+use crate::backlog::{NewTask, NewTest, TestView};
 use crate::domain::{
     Relationship, StoryId, TaskChanges, TaskId, TaskStatus, TestChanges, TestId, TestStatus,
 };
@@ -24,8 +24,11 @@ pub async fn create_test(app: &App, req: &Request) -> Input<Response> {
             .label("status", TestStatus::parse)?
             .unwrap_or(TestStatus::Draft),
     };
-    let test = app.backlog.create_test(story, new).await?;
-    Ok(Response::json(StatusCode::CREATED, &test))
+    let test = app
+        .backlog
+        .create_test(story, new, body.bool("acceptWarnings")?)
+        .await?;
+    Ok(Response::json(StatusCode::CREATED, &TestView::from(test)))
 }
 
 pub async fn update_test(app: &App, req: &Request) -> Input<Response> {
@@ -39,8 +42,11 @@ pub async fn update_test(app: &App, req: &Request) -> Input<Response> {
         then: body.steps("then")?,
         status: body.label("status", TestStatus::parse)?,
     };
-    let test = app.backlog.update_test(id, expected, changes).await?;
-    Ok(Response::json(StatusCode::OK, &test))
+    let test = app
+        .backlog
+        .update_test(id, expected, changes, body.bool("acceptWarnings")?)
+        .await?;
+    Ok(Response::json(StatusCode::OK, &TestView::from(test)))
 }
 
 pub async fn delete_test(app: &App, req: &Request) -> Input<Response> {

@@ -4,6 +4,7 @@
 mod items;
 mod meta;
 mod projects;
+mod quality;
 mod stories;
 mod transfer;
 
@@ -17,11 +18,9 @@ pub async fn handle(app: &App, operation: Operation, req: &Request) -> Result<Re
         CreateStory => stories::create_story(app, req).await,
         UpdateStory => stories::update_story(app, req).await,
         DeleteStory => stories::delete_story(app, req).await,
-        CheckStory | DraftStory | DraftTest => Err(ApiError::new(
-            http::StatusCode::NOT_IMPLEMENTED,
-            "NOT_IMPLEMENTED",
-            format!("{} is not available in this build", operation.name()),
-        )),
+        CheckStory => quality::check_story(app, req).await,
+        DraftStory => quality::draft_story(app, req).await,
+        DraftTest => quality::draft_test(app, req).await,
         CreateTest => items::create_test(app, req).await,
         UpdateTest => items::update_test(app, req).await,
         DeleteTest => items::delete_test(app, req).await,

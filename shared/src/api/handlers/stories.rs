@@ -2,6 +2,7 @@ use crate::api::input::{Body, Input};
 use crate::api::{App, Request, Response};
 use crate::backlog::NewStory;
 use crate::domain::{Project, ProjectId, StoryChanges, StoryContent, StoryId, StoryStatus};
+use crate::quality::StoryText;
 use http::StatusCode;
 
 /// The project a request names (`projectId` in the query), else the default.
@@ -71,7 +72,14 @@ pub async fn create_story(app: &App, req: &Request) -> Input<Response> {
         assignee_email: c.assignee_email.flatten(),
         status: c.status.unwrap_or(StoryStatus::Draft),
     };
-    let story = app.backlog.create_story(new, None).await?;
+    let accept = body.bool("acceptWarnings")?;
+    // Rule 5: every new story starts with one Draft test drafted from it.
+    let text = StoryText::new(None, &new.title, &new.content);
+    let (first_test, _) = super::quality::draft_test_for(app, &text, None).await;
+    let story = app
+        .backlog
+        .create_story(new, Some(first_test), accept)
+        .await?;
     Ok(Response::json(
         StatusCode::CREATED,
         &app.backlog.story_view(story.id).await?,
@@ -82,9 +90,10 @@ pub async fn update_story(app: &App, req: &Request) -> Input<Response> {
     let id = StoryId(req.id_param("id")?);
     let body = Body::parse(req)?;
     let expected = req.expected_version(&body)?;
+    let accept = body.bool("acceptWarnings")?;
     let story = app
         .backlog
-        .update_story(id, expected, changes(&body)?)
+        .update_story(id, expected, changes(&body)?, accept)
         .await?;
     Ok(Response::json(
         StatusCode::OK,

@@ -50,8 +50,14 @@ pub fn story_item(st: &Story) -> Result<Item> {
             (SK, Some(STORY_SK.into())),
             (GSI1PK, Some(project_gsi(st.project_id))),
             (GSI1SK, Some(format!("STORY#{}", st.id))),
-            (GSI2PK, st.parent_id.map(parent_gsi)),
-            (GSI2SK, st.parent_id.map(|_| format!("STORY#{}", st.id))),
+            (
+                GSI2PK,
+                Some(
+                    st.parent_id
+                        .map_or_else(|| roots_gsi(st.project_id), parent_gsi),
+                ),
+            ),
+            (GSI2SK, Some(format!("STORY#{}", st.id))),
         ],
     ))
 }

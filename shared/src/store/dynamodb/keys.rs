@@ -3,7 +3,7 @@
 //! | item        | PK              | SK               | GSI1PK (by project) | GSI1SK          | GSI2PK (by parent) |
 //! |-------------|-----------------|------------------|---------------------|-----------------|--------------------|
 //! | project     | `PROJECTS`      | `PROJECT#<id>`   |                     |                 |                    |
-//! | story       | `STORY#<id>`    | `#STORY`         | `PROJECT#<pid>`     | `STORY#<id>`    | `PARENT#<parent>`  |
+//! | story       | `STORY#<id>`    | `#STORY`         | `PROJECT#<pid>`     | `STORY#<id>`    | `PARENT#<parent>` or `ROOTS#<pid>` |
 //! | test        | `STORY#<sid>`   | `TEST#<id>`      | `PROJECT#<pid>`     | `TEST#<id>`     |                    |
 //! | task        | `STORY#<sid>`   | `TASK#<id>`      | `PROJECT#<pid>`     | `TASK#<id>`     |                    |
 //! | link        | `STORY#<a>`     | `DEP#<b>`        | `PROJECT#<pid>`     | `DEP#<a>#<b>`   |                    |
@@ -52,6 +52,9 @@ pub fn project_gsi(id: ProjectId) -> String {
 }
 pub fn parent_gsi(id: StoryId) -> String {
     format!("PARENT#{id}")
+}
+pub fn roots_gsi(project: ProjectId) -> String {
+    format!("ROOTS#{project}")
 }
 pub fn test_sk(id: TestId) -> String {
     format!("TEST#{id}")

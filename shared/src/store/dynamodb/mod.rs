@@ -356,8 +356,16 @@ impl Store for DynamoStore {
         Ok(out)
     }
 
-    async fn children(&self, id: StoryId) -> Result<Vec<Story>> {
-        let items = self.query(Some(GSI2), GSI2PK, parent_gsi(id), None).await?;
+    async fn stories_under(
+        &self,
+        project: ProjectId,
+        parent: Option<StoryId>,
+    ) -> Result<Vec<Story>> {
+        let key = match parent {
+            Some(p) => parent_gsi(p),
+            None => roots_gsi(project),
+        };
+        let items = self.query(Some(GSI2), GSI2PK, key, None).await?;
         let mut stories: Vec<Story> = items.into_iter().map(decode).collect::<Result<_>>()?;
         stories.sort_by_key(|s| s.id);
         Ok(stories)

@@ -323,13 +323,22 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn children(&self, id: StoryId) -> Result<Vec<Story>> {
-        self.read(move |c| {
-            docs(
+    async fn stories_under(
+        &self,
+        project: ProjectId,
+        parent: Option<StoryId>,
+    ) -> Result<Vec<Story>> {
+        self.read(move |c| match parent {
+            Some(p) => docs(
                 c,
                 "SELECT doc FROM stories WHERE parent_id = ?1 ORDER BY id",
-                id.0,
-            )
+                p.0,
+            ),
+            None => docs(
+                c,
+                "SELECT doc FROM stories WHERE project_id = ?1 AND parent_id IS NULL ORDER BY id",
+                project.0,
+            ),
         })
         .await
     }
