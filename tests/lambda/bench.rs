@@ -47,9 +47,9 @@ async fn cold_start(operation: Operation) -> Sample {
 #[ignore = "a benchmark, run by bin/bench-functions"]
 async fn cold_start_and_peak_rss_of_every_function() {
     let runs: usize = std::env::var("AIPM_BENCH_RUNS").map_or(5, |v| v.parse().expect("a number"));
-    let mut report = format!(
+    let mut report = String::from(
         "| function | init ms (median) | cold start ms (median) | cold start ms (max) | peak RSS MiB (max) | binary MiB |\n\
-         |---|---:|---:|---:|---:|---:|\n"
+         |---|---:|---:|---:|---:|---:|\n",
     );
     for operation in Operation::ALL {
         let name = operation.function();
