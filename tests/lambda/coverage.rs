@@ -26,11 +26,11 @@ const FIXTURES: &[(&str, u16)] = &[
     ("create-project", 201),
     ("health-check", 200),
     ("version", 200),
-    // 501 NOT_IMPLEMENTED for now: these change when the story-quality work
-    // (INVEST checks, drafting) lands.
-    ("check-story", 501),
-    ("draft-story", 501),
-    ("draft-test", 501),
+    ("check-story", 200),
+    ("draft-story", 200),
+    ("draft-test", 200),
+    ("export-backlog", 200),
+    ("import-backlog", 201),
 ];
 
 #[tokio::test]

@@ -49,6 +49,8 @@ binaries!(
     "get-project",
     "health-check",
     "version",
+    "export-backlog",
+    "import-backlog",
 );
 
 /// An HTTP API (payload 2.0) response as the function returned it.
@@ -56,7 +58,7 @@ binaries!(
 pub struct HttpAnswer {
     pub status: u16,
     pub headers: Value,
-    /// The body parsed as JSON; `Null` when there is none.
+    /// The body parsed as JSON (a string when it is not JSON); `Null` when there is none.
     pub body: Value,
 }
 
@@ -69,7 +71,10 @@ impl HttpAnswer {
         );
         let body = match event["body"].as_str() {
             None | Some("") => Value::Null,
-            Some(text) => serde_json::from_str(text).expect("a JSON body"),
+            // JSON, except for exports in CSV, kept as text.
+            Some(text) => {
+                serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+            }
         };
         HttpAnswer {
             status,

@@ -75,15 +75,15 @@ impl Table {
         let table = Table::empty().await;
         let b = &table.backlog;
         let one = b
-            .create_story(story("Sign in with a magic link", None), None)
+            .create_story(story("Sign in with a magic link", None), None, true)
             .await
             .unwrap();
         let two = b
-            .create_story(story("Send the magic link email", None), None)
+            .create_story(story("Send the magic link email", None), None, true)
             .await
             .unwrap();
         let three = b
-            .create_story(story("Remember the device for 30 days", Some(one.id)), None)
+            .create_story(story("Remember the device for 30 days", Some(one.id)), None, true)
             .await
             .unwrap();
         assert_eq!(
@@ -103,7 +103,7 @@ impl Table {
                     when: steps("they ask for a magic link"),
                     then: steps("an email with a link valid for 15 minutes is sent"),
                     status: TestStatus::Draft,
-                },
+                },true
             )
             .await
             .unwrap();
