@@ -6,7 +6,9 @@ pub mod backlog;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod forge;
 pub mod quality;
+pub mod queue;
 pub mod store;
 pub mod transfer;
 
