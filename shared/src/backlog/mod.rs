@@ -11,7 +11,7 @@ mod view;
 
 pub use items::{NewTask, NewTest};
 pub use stories::{DonePrerequisites, NewStory};
-pub use view::{DependencyRef, StoryView, TaskView, TestView};
+pub use view::{pr_entries, DependencyRef, PrEntry, StoryView, TaskView, TestView};
 
 use crate::domain::{Story, StoryId};
 use crate::error::{Error, Result};
