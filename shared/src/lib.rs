@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod backlog;
+pub mod codegen;
 pub mod config;
 pub mod domain;
 pub mod error;

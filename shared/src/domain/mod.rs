@@ -16,7 +16,7 @@ pub use dependency::Dependency;
 pub use ids::{Counter, ProjectId, RunId, StoryId, TaskId, TestId};
 pub use project::Project;
 pub use quality::{InvestAnalysis, Warning};
-pub use run::{CodeRun, PullRequest, RunSummary, VerifyOutcome};
+pub use run::{CodeRun, PullRequest, RunSummary, VerifyOutcome, WorkerBeat};
 pub use story::{Story, StoryChanges, StoryContent};
 pub use task::{Task, TaskChanges};
 pub use time::Timestamp;

@@ -77,3 +77,15 @@ pub struct PullRequest {
     pub run_id: RunId,
     pub version: u64,
 }
+
+/// A worker's last report: who it is and what it is running.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerBeat {
+    pub id: String,
+    pub host: String,
+    pub started_at: Timestamp,
+    pub heartbeat_at: Timestamp,
+    pub capacity: u32,
+    pub active_runs: Vec<RunId>,
+}

@@ -11,7 +11,7 @@ pub mod sqlite;
 
 use crate::domain::{
     AcceptanceTest, CodeRun, Counter, Dependency, Project, ProjectId, PullRequest, RunId, Story,
-    StoryId, Task, TaskId, TestId,
+    StoryId, Task, TaskId, TestId, WorkerBeat,
 };
 use crate::error::Result;
 use async_trait::async_trait;
@@ -174,6 +174,11 @@ pub trait Store: Send + Sync {
     async fn append_log(&self, run: RunId, seq: u64, chunk: String) -> Result<()>;
     /// The whole log of a run, in order.
     async fn read_log(&self, run: RunId) -> Result<String>;
+
+    /// Record a worker's heartbeat (replacing its previous one).
+    async fn record_worker(&self, beat: WorkerBeat) -> Result<()>;
+    /// Every worker's last heartbeat.
+    async fn workers(&self) -> Result<Vec<WorkerBeat>>;
     async fn get_task(&self, id: TaskId) -> Result<Option<Task>>;
 
     /// Apply every write or none. A failed expectation is

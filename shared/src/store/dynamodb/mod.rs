@@ -11,7 +11,7 @@ mod writes;
 use super::{ProjectContents, Store, StoryRecord, Write};
 use crate::domain::{
     AcceptanceTest, CodeRun, Counter, Dependency, Project, ProjectId, PullRequest, RunId, Story,
-    StoryId, Task, TaskId, TestId,
+    StoryId, Task, TaskId, TestId, WorkerBeat,
 };
 use crate::error::{Error, Result};
 use async_trait::async_trait;
@@ -470,6 +470,24 @@ impl Store for DynamoStore {
             .filter_map(|i| i.get("chunk").and_then(|v| v.as_s().ok()))
             .map(String::as_str)
             .collect())
+    }
+
+    async fn record_worker(&self, beat: WorkerBeat) -> Result<()> {
+        let mut item = encode(&beat)?;
+        item.extend(key("WORKERS".into(), format!("WORKER#{}", beat.id)));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(sdk_error("recording a worker"))?;
+        Ok(())
+    }
+
+    async fn workers(&self) -> Result<Vec<WorkerBeat>> {
+        let items = self.query(None, PK, "WORKERS".into(), None).await?;
+        items.into_iter().map(decode).collect()
     }
 
     async fn get_task(&self, id: TaskId) -> Result<Option<Task>> {

@@ -7,7 +7,7 @@ mod schema;
 use super::{Expect, ProjectContents, Store, StoryRecord, Write};
 use crate::domain::{
     AcceptanceTest, CodeRun, Counter, Project, ProjectId, RunId, Story, StoryId, Task, TaskId,
-    TestId,
+    TestId, WorkerBeat,
 };
 use crate::error::{Error, Result};
 use async_trait::async_trait;
@@ -483,6 +483,24 @@ impl Store for SqliteStore {
             Ok(log)
         })
         .await
+    }
+
+    async fn record_worker(&self, beat: WorkerBeat) -> Result<()> {
+        let doc = to_doc(&beat)?;
+        self.write(move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO workers (id, doc) VALUES (?1, ?2)",
+                params![beat.id, doc],
+            )
+            .map(|_| ())
+            .map_err(db_error("recording a worker"))
+        })
+        .await
+    }
+
+    async fn workers(&self) -> Result<Vec<WorkerBeat>> {
+        self.read(|c| docs(c, "SELECT doc FROM workers WHERE ?1 = ?1 ORDER BY id", 0))
+            .await
     }
 
     async fn get_task(&self, id: TaskId) -> Result<Option<Task>> {

@@ -91,6 +91,10 @@ CREATE TABLE active_runs (
     story_id INTEGER PRIMARY KEY REFERENCES stories(id) DEFERRABLE INITIALLY DEFERRED,
     run_id   INTEGER NOT NULL
 );
+CREATE TABLE workers (
+    id  TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+);
 "#,
     ),
 ];
