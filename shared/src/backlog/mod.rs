@@ -10,6 +10,7 @@ mod stories;
 mod view;
 
 pub use items::{NewTask, NewTest};
+pub use projects::ProjectChanges;
 pub use stories::{DonePrerequisites, NewStory};
 pub use view::{pr_entries, DependencyRef, PrEntry, StoryView, TaskView, TestView};
 

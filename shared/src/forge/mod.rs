@@ -7,6 +7,7 @@ use crate::api::Secret;
 use crate::error::Result;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// What generateCode asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,4 +83,126 @@ pub trait Forge: Send + Sync {
 
     /// The remote a worker clones from and pushes to.
     fn remote(&self, repo: &str) -> Result<GitRemote>;
+}
+
+/// Whether a project's repository is a local path (else `owner/name` on GitHub).
+pub fn is_local(repo: &str) -> bool {
+    repo.starts_with('/')
+}
+
+/// A repository as a project stores it: an absolute path to a git repository
+/// on this machine, or `owner/name` on GitHub (URLs of GitHub are accepted).
+pub fn normalize_repository(raw: &str) -> std::result::Result<String, String> {
+    let raw = raw.trim();
+    if raw.starts_with('/') {
+        let path = std::path::Path::new(raw);
+        let is_repo = path.join(".git").exists()
+            || (path.join("HEAD").is_file() && path.join("objects").is_dir());
+        return if is_repo {
+            Ok(path
+                .canonicalize()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| raw.to_string()))
+        } else {
+            Err(format!("{raw} is not a git repository on this machine"))
+        };
+    }
+    let name = raw
+        .trim_start_matches("https://github.com/")
+        .trim_start_matches("git@github.com:")
+        .trim_end_matches('/')
+        .trim_end_matches(".git");
+    let valid = |part: &str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    };
+    match name.split_once('/') {
+        Some((owner, repo)) if valid(owner) && valid(repo) && !repo.contains('/') => {
+            Ok(format!("{owner}/{repo}"))
+        }
+        _ => Err(format!(
+            "'{raw}' is neither an absolute path to a git repository nor owner/name on GitHub"
+        )),
+    }
+}
+
+/// The forge for any repository: local paths go to the local git forge,
+/// `owner/name` to GitHub when it is configured.
+pub struct AnyForge {
+    pub local: Arc<dyn Forge>,
+    pub github: Option<Arc<dyn Forge>>,
+}
+
+impl AnyForge {
+    fn pick(&self, repo: &str) -> Result<&dyn Forge> {
+        if is_local(repo) {
+            return Ok(self.local.as_ref());
+        }
+        self.github.as_deref().ok_or_else(|| {
+            crate::error::Error::invalid(
+                "repository",
+                format!("{repo} is on GitHub, and GitHub is not configured: set AIPM_GITHUB_TOKEN"),
+            )
+        })
+    }
+}
+
+#[async_trait]
+impl Forge for AnyForge {
+    fn kind(&self) -> &'static str {
+        if self.github.is_some() {
+            "local+github"
+        } else {
+            "local"
+        }
+    }
+
+    async fn open_pull_request(&self, request: &PullRequestRequest) -> Result<PullRequestInfo> {
+        self.pick(&request.repo)?.open_pull_request(request).await
+    }
+
+    async fn comment(&self, repo: &str, number: u64, body: &str) -> Result<()> {
+        self.pick(repo)?.comment(repo, number, body).await
+    }
+
+    async fn close(&self, repo: &str, number: u64) -> Result<()> {
+        self.pick(repo)?.close(repo, number).await
+    }
+
+    async fn merge(&self, repo: &str, number: u64) -> Result<PullRequestInfo> {
+        self.pick(repo)?.merge(repo, number).await
+    }
+
+    async fn pull_request(&self, repo: &str, number: u64) -> Result<PullRequestInfo> {
+        self.pick(repo)?.pull_request(repo, number).await
+    }
+
+    fn remote(&self, repo: &str) -> Result<GitRemote> {
+        self.pick(repo)?.remote(repo)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repositories_are_paths_or_github_names() {
+        assert_eq!(
+            normalize_repository("https://github.com/acme/shop.git").unwrap(),
+            "acme/shop"
+        );
+        assert_eq!(
+            normalize_repository("git@github.com:acme/shop.git").unwrap(),
+            "acme/shop"
+        );
+        assert_eq!(normalize_repository(" acme/shop ").unwrap(), "acme/shop");
+        assert!(normalize_repository("acme").is_err());
+        assert!(normalize_repository("a/b/c").is_err());
+        assert!(normalize_repository("/definitely/not/here")
+            .unwrap_err()
+            .contains("not a git repository"));
+    }
 }
