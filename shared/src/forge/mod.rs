@@ -8,8 +8,10 @@ use crate::error::Result;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub mod github;
 pub mod local;
 
+pub use github::{GitHubConfig, GitHubForge, RetryPolicy};
 pub use local::LocalGitForge;
 
 /// The file every AIPM branch carries: the task the agent works from.
