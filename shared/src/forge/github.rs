@@ -427,10 +427,11 @@ impl RepoName {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         };
-        match repo.split_once('/') {
+        let repo_without_suffix = repo.strip_suffix(".git").unwrap_or(repo);
+        match repo_without_suffix.split_once('/') {
             Some((owner, name)) if valid(owner) && valid(name) => Ok(RepoName {
                 owner: owner.to_string(),
-                name: name.trim_end_matches(".git").to_string(),
+                name: name.to_string(),
             }),
             _ => Err(Error::invalid(
                 "repository",
@@ -461,7 +462,7 @@ mod tests {
             RepoName::parse("octo/hello.git").unwrap().to_string(),
             "octo/hello"
         );
-        for bad in ["octo", "octo/", "/x", "a/b/c", "a/..", "a b/c"] {
+        for bad in ["octo", "octo/", "/x", "a/b/c", "a/..", "a b/c", "octo/.git"] {
             assert!(RepoName::parse(bad).is_err(), "{bad}");
         }
     }
