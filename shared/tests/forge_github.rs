@@ -404,6 +404,41 @@ mod forge_github {
     }
 
     #[tokio::test]
+    async fn given_the_rate_limit_resets_within_the_cap_when_calling_then_it_waits_for_the_reset() {
+        let server = MockServer::start().await;
+        let reset = chrono::Utc::now().timestamp() + 1;
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/1347")))
+            .respond_with(
+                json_reply(
+                    403,
+                    json!({ "message": "API rate limit exceeded for user ID 1." }),
+                )
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-reset", reset.to_string().as_str()),
+            )
+            .up_to_n_times(1)
+            .with_priority(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/pulls/1347")))
+            .respond_with(json_reply(200, pull(1347, BRANCH, "main", true)))
+            .expect(1)
+            .mount(&server)
+            .await;
+
+        let pr = forge(&server).pull_request(REPO, 1347).await.unwrap();
+
+        assert_eq!(pr.number, 1347);
+        assert!(
+            chrono::Utc::now().timestamp() >= reset,
+            "waited for the reset"
+        );
+    }
+
+    #[tokio::test]
     async fn given_the_rate_limit_resets_beyond_the_wait_cap_when_calling_then_it_fails_at_once() {
         let server = MockServer::start().await;
         let reset = chrono::Utc::now().timestamp() + 3600;

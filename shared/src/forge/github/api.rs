@@ -45,6 +45,7 @@ pub struct GitHubFailure {
 /// An answer, successful or not, after retries.
 pub struct Reply {
     pub status: StatusCode,
+    headers: HeaderMap,
     body: Vec<u8>,
 }
 
@@ -117,66 +118,34 @@ impl GitHubApi {
     /// Send one request, retrying what is worth retrying; any answer GitHub
     /// gives in the end is returned for the caller to judge.
     pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Reply> {
-        let doing = || format!("GitHub {method} {path}");
         let mut attempt = 1;
         loop {
-            let request = http::Request::builder().method(method.clone()).uri(path);
-            let request = self
-                .client
-                .build_request(request, body)
-                .map_err(|e| Error::internal(doing(), e))?;
-            let outcome = match self.client.execute(request).await {
-                Ok(response) => {
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    match self.client.body_to_string(response).await {
-                        Ok(text) => Ok((status, headers, text.into_bytes())),
-                        Err(e) => Err(e),
-                    }
-                }
-                Err(e) => Err(e),
-            };
-            let wait = match &outcome {
-                Ok((status, headers, _)) => match self.pause(*status, headers, attempt) {
-                    Pause::None => {
-                        let (status, _, body) = outcome.expect("matched Ok");
-                        return Ok(Reply { status, body });
-                    }
-                    Pause::For(wait) => wait,
+            let gave_up = format!("GitHub {method} {path} (gave up after {attempt} attempts)");
+            let (wait, failure) = match self.send(&method, path, body).await {
+                Ok(reply) => match self.pause(&reply, attempt) {
+                    Pause::None => return Ok(reply),
                     Pause::TooLong(wait) => {
                         let until = Utc::now() + wait;
+                        let message = format!(
+                            "rate limit exhausted until {} ({} s away, more than the {} s AIPM \
+                             waits); try again later",
+                            until.format("%H:%M:%S UTC"),
+                            wait.as_secs(),
+                            self.retry.max_wait.as_secs()
+                        );
+                        let status = reply.status.as_u16();
                         return Err(Error::internal(
-                            doing(),
-                            GitHubFailure {
-                                status: status.as_u16(),
-                                message: format!(
-                                    "rate limit exhausted until {} ({} s away, more than the {} s \
-                                     AIPM waits); try again later",
-                                    until.format("%H:%M:%S UTC"),
-                                    wait.as_secs(),
-                                    self.retry.max_wait.as_secs()
-                                ),
-                            },
+                            format!("GitHub {method} {path}"),
+                            GitHubFailure { status, message },
                         ));
                     }
+                    Pause::For(wait) => (wait, Error::internal(gave_up, reply.failure())),
                 },
                 // Transport errors (refused, reset, timed out) are worth another try.
-                Err(_) => self.backoff(attempt),
+                Err(e) => (self.backoff(attempt), Error::internal(gave_up, e)),
             };
             if attempt >= self.retry.max_attempts {
-                return Err(match outcome {
-                    Ok((status, _, body)) => {
-                        let failure = Reply { status, body }.failure();
-                        Error::internal(
-                            format!("{} (gave up after {attempt} attempts)", doing()),
-                            failure,
-                        )
-                    }
-                    Err(e) => Error::internal(
-                        format!("{} (gave up after {attempt} attempts)", doing()),
-                        e,
-                    ),
-                });
+                return Err(failure);
             }
             tracing::warn!(
                 method = %method,
@@ -190,9 +159,30 @@ impl GitHubApi {
         }
     }
 
+    async fn send(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> std::result::Result<Reply, octocrab::Error> {
+        let request = http::Request::builder().method(method.clone()).uri(path);
+        let request = self.client.build_request(request, body)?;
+        let response = self.client.execute(request).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = self.client.body_to_string(response).await?.into_bytes();
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
     /// How long GitHub asks us to wait before the next attempt, if at all.
-    fn pause(&self, status: StatusCode, headers: &HeaderMap, attempt: u32) -> Pause {
-        let number = |name: &str| -> Option<i64> { headers.get(name)?.to_str().ok()?.parse().ok() };
+    fn pause(&self, reply: &Reply, attempt: u32) -> Pause {
+        let status = reply.status;
+        let number =
+            |name: &str| -> Option<i64> { reply.headers.get(name)?.to_str().ok()?.parse().ok() };
         let asked = match (
             number("retry-after"),
             number("x-ratelimit-remaining"),
