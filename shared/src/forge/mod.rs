@@ -9,6 +9,15 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+pub mod github;
+pub mod local;
+
+pub use github::{GitHubConfig, GitHubForge, RetryPolicy};
+pub use local::LocalGitForge;
+
+/// The file every AIPM branch carries: the task the agent works from.
+pub const TASK_FILE: &str = "TASK.md";
+
 /// What generateCode asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PullRequestRequest {
@@ -44,6 +53,28 @@ pub struct PullRequestInfo {
     pub commits: Option<u32>,
     /// `N files changed, +A -D`, when the forge can tell.
     pub diffstat: Option<String>,
+}
+
+/// The one spelling of a diffstat both forges report:
+/// `3 files changed, +10 -2`.
+pub fn diffstat(files: u64, additions: u64, deletions: u64) -> String {
+    let noun = if files == 1 { "file" } else { "files" };
+    format!("{files} {noun} changed, +{additions} -{deletions}")
+}
+
+/// Text as URL path segments: everything but unreserved bytes and `/`
+/// percent-encoded (branch names in API paths, paths in `file://` URLs).
+pub(crate) fn escape_path(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
