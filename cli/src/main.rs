@@ -1,7 +1,9 @@
 //! `aipm`: the command line of AIPM.
 
+mod runtime;
 mod serve;
 mod store_args;
+mod worker;
 
 use aipm::backlog::Backlog;
 use aipm::domain::ProjectId;
@@ -24,8 +26,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API and the web UI (SQLite in the data dir by default).
+    /// Serve the API and the web UI (SQLite in the data dir by default),
+    /// with code-generation workers in the same process.
     Serve(serve::ServeArgs),
+    /// Run code-generation workers: take jobs from the queue until SIGTERM,
+    /// then finish the running ones.
+    Worker(worker::WorkerArgs),
     /// Create or upgrade the store (SQLite migrations, or the DynamoDB table)
     /// and its default project.
     Migrate {
@@ -71,6 +77,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(args) => serve::serve(args).await?,
+        Command::Worker(args) => worker::run(args).await?,
         Command::Migrate { store } => {
             let config = store.config()?;
             let store = config.open(true).await?;

@@ -30,6 +30,17 @@ pub struct ServeArgs {
     /// Listen on a non-loopback address without AIPM_API_TOKEN.
     #[arg(long)]
     pub insecure_no_auth: bool,
+    /// The git repository the default project generates code into: a local
+    /// path, or owner/name on GitHub (with AIPM_GITHUB_TOKEN).
+    #[arg(long, env = "AIPM_REPO")]
+    pub repo: Option<String>,
+    /// Do not run code-generation workers in this process.
+    #[arg(long)]
+    pub no_worker: bool,
+    /// Where users reach AIPM, for links in TASK.md and PR comments
+    /// (default: the address it listens on).
+    #[arg(long, env = "AIPM_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 struct Server {
@@ -50,9 +61,27 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             args.listen
         );
     }
-    let store = args.store.config()?.open(true).await?;
-    let backlog = Backlog::new(store);
-    backlog.ensure_default_project().await?;
+    let runtime = crate::runtime::open(&args.store).await?;
+    let backlog = Backlog::new(runtime.store.clone());
+    let project = backlog.ensure_default_project().await?;
+    if let Some(repo) = &args.repo {
+        let repository = aipm::forge::normalize_repository(repo).map_err(|r| anyhow::anyhow!("--repo: {r}"))?;
+        if project.repository.as_deref() != Some(repository.as_str()) {
+            let changes = aipm::backlog::ProjectChanges { repository: Some(Some(repository)), ..Default::default() };
+            backlog.update_project(project.id, None, changes).await?;
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    let address = listener.local_addr()?;
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    let codegen = crate::runtime::codegen(backlog.clone(), runtime.queue.clone(), Some(public_url))?;
+    let (stop_workers, stopped) = tokio::sync::watch::channel(false);
+    let workers = if args.no_worker {
+        None
+    } else {
+        let worker = aipm::codegen::worker::Worker::new(codegen.clone(), aipm::codegen::worker::WorkerConfig::from_env());
+        Some(tokio::spawn(async move { worker.run(stopped).await }))
+    };
     let app = App::new(
         backlog,
         ApiConfig {
@@ -60,7 +89,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             cors_origins: args.cors_origins.clone(),
         },
     )
-    .with_llm(App::llm_from_env()?);
+    .with_llm(App::llm_from_env()?)
+    .with_codegen(Some(codegen));
     let server = Arc::new(Server {
         app,
         web_dir: args.web_dir.clone(),
@@ -68,19 +98,22 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
 
     let router = axum::Router::new().fallback(answer).with_state(server);
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    let address = listener.local_addr()?;
     println!("AIPM is serving http://{address}/");
     tracing::info!(%address, "listening");
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    if let Some(workers) = workers {
+        // Running jobs finish; queued ones wait in the queue for the next start.
+        let _ = stop_workers.send(true);
+        workers.await??;
+    }
     tracing::info!("stopped; every acknowledged write is committed");
     Ok(())
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

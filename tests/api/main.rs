@@ -4,6 +4,7 @@
 mod support;
 
 mod auth;
+mod codegen;
 mod errors;
 mod items;
 mod quality;

@@ -34,8 +34,15 @@ impl Server {
 
     /// Start with extra environment (e.g. AIPM_API_TOKEN) on a given data dir.
     pub fn start_with(env: &[(&str, &str)], data_dir: tempfile::TempDir) -> Server {
+        Server::start_with_args(env, &[], data_dir)
+    }
+
+    /// Start with extra environment and extra `serve` arguments.
+    pub fn start_with_args(env: &[(&str, &str)], args: &[&str], data_dir: tempfile::TempDir) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_aipm"));
-        cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        cmd.args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .arg("--data-dir")
             .arg(data_dir.path())
             .args(["--web-dir", concat!(env!("CARGO_MANIFEST_DIR"), "/../web")])
             .env_remove("AIPM_API_TOKEN")

@@ -101,6 +101,8 @@ impl ApiError {
 fn rule_status(code: &str) -> StatusCode {
     match code {
         codes::CYCLE | codes::INVALID_COMPONENTS => StatusCode::BAD_REQUEST,
+        // The forge (GitHub, the local repository) refused or failed.
+        "FORGE_ERROR" | codes::FORGE_UNAUTHORIZED => StatusCode::BAD_GATEWAY,
         _ => StatusCode::CONFLICT,
     }
 }

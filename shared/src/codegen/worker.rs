@@ -49,6 +49,7 @@ fn is_aipm_secret(name: &str) -> bool {
 impl WorkerConfig {
     /// From the environment: AIPM_WORKER_ID (default host-pid),
     /// AIPM_WORKER_CONCURRENCY (2), AIPM_RUN_TIMEOUT_SECS (900),
+    /// AIPM_JOB_VISIBILITY_SECS (60; heartbeats come four times as often),
     /// AIPM_SCRATCH_DIR (the system temp dir).
     pub fn from_env() -> Self {
         let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
@@ -72,8 +73,8 @@ impl WorkerConfig {
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(900),
             ),
-            visibility: Duration::from_secs(60),
-            heartbeat: Duration::from_secs(15),
+            visibility,
+            heartbeat: (visibility / 4).max(Duration::from_millis(500)),
             cancel_poll: Duration::from_millis(500),
             poll_wait: Duration::from_secs(10),
             scratch: var("AIPM_SCRATCH_DIR")

@@ -1,0 +1,67 @@
+//! What `aipm serve` and `aipm worker` share: the store with its queue, the
+//! forges, and code generation wired from flags and environment.
+
+use crate::store_args::StoreArgs;
+use aipm::backlog::Backlog;
+use aipm::codegen::{Agents, CodeGen, CodeGenSettings};
+use aipm::config::StoreConfig;
+use aipm::forge::github::{GitHubConfig, GitHubForge};
+use aipm::forge::local::LocalGitForge;
+use aipm::forge::{AnyForge, Forge};
+use aipm::queue::sqs::{SqsConfig, SqsQueue};
+use aipm::queue::Queue;
+use aipm::store::sqlite::SqliteStore;
+use aipm::store::Store;
+use std::sync::Arc;
+
+pub struct Runtime {
+    pub store: Arc<dyn Store>,
+    pub queue: Arc<dyn Queue>,
+}
+
+/// The store, and the queue that goes with it: the embedded queue in the
+/// SQLite file, or SQS (`AIPM_QUEUE_URL`, `AIPM_DLQ_URL`) beside DynamoDB.
+pub async fn open(args: &StoreArgs) -> anyhow::Result<Runtime> {
+    match args.config()? {
+        StoreConfig::Sqlite { data_dir } => {
+            let sqlite = SqliteStore::open(data_dir.join(aipm::config::SQLITE_FILE))?;
+            let queue: Arc<dyn Queue> = Arc::new(sqlite.queue());
+            Ok(Runtime { store: Arc::new(sqlite), queue })
+        }
+        config @ StoreConfig::Dynamodb(_) => {
+            let store = config.open(true).await?;
+            let sqs = SqsConfig::from_env().map_err(|e| anyhow::anyhow!("{e} (the dynamodb store uses SQS)"))?;
+            let queue: Arc<dyn Queue> = Arc::new(SqsQueue::connect(&sqs).await?);
+            Ok(Runtime { store, queue })
+        }
+    }
+}
+
+/// The local git forge always; GitHub too when `AIPM_GITHUB_TOKEN` is set
+/// (`AIPM_GITHUB_API_URL` points it elsewhere, e.g. GitHub Enterprise).
+pub fn forge() -> anyhow::Result<Arc<dyn Forge>> {
+    let github: Option<Arc<dyn Forge>> = match std::env::var("AIPM_GITHUB_TOKEN").ok().filter(|t| !t.is_empty()) {
+        Some(token) => {
+            let mut config = GitHubConfig::new(aipm::api::Secret::new(token));
+            if let Ok(url) = std::env::var("AIPM_GITHUB_API_URL") {
+                config.api_url = Some(url);
+            }
+            Some(Arc::new(GitHubForge::new(config)?))
+        }
+        None => None,
+    };
+    Ok(Arc::new(AnyForge { local: Arc::new(LocalGitForge::new()), github }))
+}
+
+pub fn codegen(backlog: Backlog, queue: Arc<dyn Queue>, public_url: Option<String>) -> anyhow::Result<CodeGen> {
+    Ok(CodeGen {
+        backlog,
+        forge: forge()?,
+        queue,
+        agents: Agents::from_env(),
+        settings: CodeGenSettings {
+            public_url,
+            verify_command: std::env::var("AIPM_VERIFY_CMD").ok().filter(|c| !c.trim().is_empty()),
+        },
+    })
+}

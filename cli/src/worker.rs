@@ -1,0 +1,37 @@
+//! `aipm worker`: the code-generation worker on its own — on EC2 beside SQS
+//! and DynamoDB, or next to `aipm serve --no-worker` on one machine.
+
+use crate::store_args::StoreArgs;
+use aipm::backlog::Backlog;
+use aipm::codegen::worker::{Worker, WorkerConfig};
+use clap::Args;
+
+#[derive(Args, Debug)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Jobs run at once (else AIPM_WORKER_CONCURRENCY, default 2).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Where users reach AIPM, for the log link in PR comments.
+    #[arg(long, env = "AIPM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
+    let runtime = crate::runtime::open(&args.store).await?;
+    let backlog = Backlog::new(runtime.store.clone());
+    let codegen = crate::runtime::codegen(backlog, runtime.queue, args.public_url)?;
+    let mut config = WorkerConfig::from_env();
+    if let Some(n) = args.concurrency.filter(|n| *n > 0) {
+        config.concurrency = n;
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = Worker::new(codegen, config);
+    let running = tokio::spawn(async move { worker.run(stopped).await });
+    crate::serve::shutdown_signal().await;
+    tracing::info!("SIGTERM or Ctrl-C: draining");
+    let _ = stop.send(true);
+    running.await??;
+    Ok(())
+}

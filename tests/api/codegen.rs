@@ -1,0 +1,300 @@
+//! Code generation end to end on the embedded shape: `aipm serve` with its
+//! in-process worker (or a separate `aipm worker`), the local git forge on a
+//! real repository, and the scripted fake agent (tests/agent/fake_agent.py)
+//! as a real child process.
+
+use crate::support::{good_story, Server};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A git repository with one commit on `main`.
+pub fn git_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_AUTHOR_NAME", "Dev")
+            .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+            .env("GIT_COMMITTER_NAME", "Dev")
+            .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(dir.path().join("README.md"), "# Shop\n").unwrap();
+    git(&["add", "README.md"]);
+    git(&["commit", "-q", "-m", "First commit"]);
+    dir
+}
+
+pub fn git_show(repo: &Path, spec: &str) -> Option<String> {
+    let out = Command::new("git").args(["show", spec]).current_dir(repo).output().unwrap();
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).to_string())
+}
+
+fn fake_agent() -> String {
+    format!("python3 {}/../tests/agent/fake_agent.py {{task_file}}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A server whose default project points at `repo`, running the fake agent.
+fn server(repo: &Path, extra: &[(&str, &str)]) -> Server {
+    let repo = repo.to_string_lossy().to_string();
+    let agent = fake_agent();
+    let mut env: Vec<(&str, &str)> = vec![("AIPM_REPO", &repo), ("AIPM_AGENT_CMD", &agent), ("AIPM_AGENT", "custom")];
+    env.extend_from_slice(extra);
+    Server::start_with(&env, tempfile::tempdir().unwrap())
+}
+
+async fn generate(s: &Server, story: u64, instructions: &str) -> Value {
+    let r = s.post(&format!("/api/stories/{story}/generate-code"), json!({"instructions": instructions})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    r.body
+}
+
+/// Poll a run until `done` says so (or fail after a minute).
+async fn wait_run(s: &Server, run: &Value, done: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let r = s.get(&format!("/api/runs/{run}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        if done(&r.body) {
+            return r.body;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "run {run} stuck: {}", r.body);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn terminal(run: &Value) -> bool {
+    ["succeeded", "no_changes", "failed", "cancelled", "timed_out"].contains(&run["status"].as_str().unwrap_or(""))
+}
+
+fn process_alive(pid: u32) -> bool {
+    // A zombie is dead for our purpose; /proc/<pid>/stat says Z.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| stat.split_whitespace().nth(2) != Some("Z"))
+        .unwrap_or(false)
+}
+
+fn child_pid(log: &str) -> u32 {
+    let at = log.find("(child ").expect("the agent printed its child's pid") + 7;
+    log[at..].split(')').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_story_becomes_a_branch_a_pr_and_pushed_changes() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[("AIPM_GITHUB_TOKEN", "ghp_secretvalue123")]);
+    let story = s.story(good_story("Gift cards")).await;
+    let started = generate(&s, 1, "fake-agent: secrets").await;
+    let run_id = started["run"]["runId"].clone();
+    assert_eq!(started["run"]["status"], "queued");
+    assert_eq!(started["pr"]["number"], 1);
+    let branch = started["run"]["branchName"].as_str().unwrap().to_string();
+    assert_eq!(branch, "aipm/1-gift-cards");
+    assert_eq!(started["pr"]["runStatus"], "queued");
+
+    let run = wait_run(&s, &run_id, terminal).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!((run["summary"]["commits"].as_u64(), run["summary"]["filesChanged"].as_u64()), (Some(1), Some(1)));
+    let log = run["log"].as_str().unwrap();
+    assert!(log.contains("wrote feature.txt"), "{log}");
+    assert!(!log.contains('\u{1b}'), "ANSI colours are stripped");
+    assert!(log.contains("secrets seen: []"), "AIPM's secrets never reach the agent: {log}");
+    assert!(!log.contains("ghp_secretvalue123"));
+
+    let task = git_show(repo.path(), &format!("{branch}:TASK.md")).expect("TASK.md on the branch");
+    assert!(task.starts_with("# Story 1: Gift cards"), "{task}");
+    assert!(task.contains(&format!("- [ ] **{}**", story["acceptanceTests"][0]["title"].as_str().unwrap())));
+    assert!(task.contains("fake-agent: secrets"), "the instructions are in TASK.md");
+    let feature = git_show(repo.path(), &format!("{branch}:feature.txt")).expect("the agent's change is pushed");
+    assert_eq!(feature, "Implemented: Story 1: Gift cards\n");
+    assert_eq!(git_show(repo.path(), "main:feature.txt"), None, "main is untouched until the merge");
+
+    let viewed = s.get("/api/stories/1").await.body;
+    assert_eq!(viewed["prs"][0]["runStatus"], "succeeded");
+    assert_eq!(viewed["prs"][0]["branchName"], branch);
+    let runs = s.get("/api/stories/1/runs").await.body;
+    assert_eq!(runs.as_array().unwrap().len(), 1);
+    let health = s.get("/api/health").await.body;
+    assert_eq!(health["queue"]["kind"], "embedded");
+    assert!(health["workers"]["alive"].as_u64().unwrap() >= 1, "{health}");
+
+    // Merge squashes the branch into main.
+    let merged = s.post("/api/stories/1/prs/1/merge", json!({})).await;
+    assert_eq!(merged.status, StatusCode::OK, "{}", merged.body);
+    assert_eq!(merged.body["state"], "merged");
+    assert_eq!(git_show(repo.path(), "main:feature.txt").as_deref(), Some("Implemented: Story 1: Gift cards\n"));
+}
+
+#[tokio::test]
+async fn an_agent_that_changes_nothing_ends_no_changes() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[]);
+    s.story(good_story("Loyalty points")).await;
+    let started = generate(&s, 1, "fake-agent: noop").await;
+    let run = wait_run(&s, &started["run"]["runId"], terminal).await;
+    assert_eq!(run["status"], "no_changes", "{run}");
+    assert_eq!(run["summary"]["commits"], 0);
+}
+
+#[tokio::test]
+async fn an_agent_that_fails_fails_the_run_and_retry_starts_a_new_attempt() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[]);
+    s.story(good_story("Wishlists")).await;
+    let started = generate(&s, 1, "fake-agent: fail 7").await;
+    let run_id = started["run"]["runId"].clone();
+    let run = wait_run(&s, &run_id, terminal).await;
+    assert_eq!(run["status"], "failed");
+    assert_eq!(run["error"], "the agent exited with code 7");
+    assert!(run["log"].as_str().unwrap().contains("told to fail"));
+
+    let retried = s.post(&format!("/api/runs/{run_id}/retry"), json!({})).await;
+    assert_eq!(retried.status, StatusCode::ACCEPTED, "{}", retried.body);
+    assert_eq!(retried.body["attempt"], 2);
+    let run = wait_run(&s, &run_id, |r| r["attempt"] == 2 && terminal(r)).await;
+    assert_eq!(run["status"], "failed");
+    let log = run["log"].as_str().unwrap();
+    assert!(log.contains("attempt 1") && log.contains("attempt 2"), "one log across attempts: {log}");
+    assert_eq!(s.get("/api/stories/1/prs").await.body.as_array().unwrap().len(), 1, "a retry opens no second PR");
+}
+
+#[tokio::test]
+async fn an_agent_past_its_limit_is_stopped_with_its_children() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[("AIPM_RUN_TIMEOUT_SECS", "2")]);
+    s.story(good_story("Store locator")).await;
+    let started = generate(&s, 1, "fake-agent: hang").await;
+    let run = wait_run(&s, &started["run"]["runId"], terminal).await;
+    assert_eq!(run["status"], "timed_out", "{run}");
+    assert!(run["error"].as_str().unwrap().contains("limit of 2 s"));
+    let child = child_pid(run["log"].as_str().unwrap());
+    assert!(!process_alive(child), "the agent's child {child} was stopped with it");
+}
+
+#[tokio::test]
+async fn cancel_stops_a_running_agent_and_its_process_group() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[]);
+    s.story(good_story("Returns")).await;
+    let started = generate(&s, 1, "fake-agent: hang").await;
+    let run_id = started["run"]["runId"].clone();
+    let running = wait_run(&s, &run_id, |r| r["log"].as_str().unwrap_or("").contains("(child ")).await;
+    assert_eq!(running["status"], "running");
+
+    let second = s.post("/api/stories/1/generate-code", json!({})).await;
+    assert_eq!((second.status, second.code()), (StatusCode::CONFLICT, "RUN_IN_PROGRESS"));
+
+    let cancel = s.post(&format!("/api/runs/{run_id}/cancel"), json!({})).await;
+    assert_eq!(cancel.status, StatusCode::ACCEPTED);
+    let run = wait_run(&s, &run_id, terminal).await;
+    assert_eq!(run["status"], "cancelled");
+    assert!(!process_alive(child_pid(running["log"].as_str().unwrap())));
+    let again = s.post(&format!("/api/runs/{run_id}/cancel"), json!({})).await;
+    assert_eq!(again.code(), "RUN_NOT_ACTIVE");
+    // The slot is free again.
+    let next = s.post("/api/stories/1/generate-code", json!({"instructions": "fake-agent: noop"})).await;
+    assert_eq!(next.status, StatusCode::ACCEPTED, "{}", next.body);
+}
+
+#[tokio::test]
+async fn without_a_repository_nothing_is_started() {
+    let s = Server::start();
+    s.story(good_story("No repo")).await;
+    let r = s.post("/api/stories/1/generate-code", json!({})).await;
+    assert_eq!((r.status, r.body["details"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("repository")));
+    assert_eq!(s.get("/api/stories/1/runs").await.body, json!([]));
+    let r = s.send(reqwest::Method::PATCH, "/api/projects/1", Some(json!({"repository": "/nope/nowhere"})), &[]).await;
+    assert_eq!(r.body["details"]["field"], "repository");
+}
+
+fn aipm(args: &[&str], data_dir: &Path, env: &[(&str, String)]) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aipm"));
+    cmd.args(args).arg("--data-dir").arg(data_dir).env("AIPM_LOG", "warn").stdout(Stdio::piped()).stderr(Stdio::inherit());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().unwrap()
+}
+
+/// A worker killed mid-run: the job comes back to another worker, which
+/// completes the run once — one branch, one PR, one change.
+#[tokio::test]
+async fn a_killed_workers_job_is_redelivered_and_completed_once() {
+    let repo = git_repo();
+    let repo_path = repo.path().to_string_lossy().to_string();
+    let data = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("AIPM_AGENT_CMD", fake_agent()),
+        ("AIPM_AGENT", "custom".to_string()),
+        ("AIPM_JOB_VISIBILITY_SECS", "2".to_string()),
+    ];
+    let mut serve_env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    serve_env.push(("AIPM_REPO", &repo_path));
+    let s = Server::start_with_args(&serve_env, &["--no-worker"], data);
+    s.story(good_story("Gift wrap")).await;
+    let started = generate(&s, 1, "fake-agent: sleep 4").await;
+    let run_id = started["run"]["runId"].clone();
+
+    let mut first = aipm(&["worker"], s.data_path(), &env);
+    wait_run(&s, &run_id, |r| r["status"] == "running").await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+
+    let mut second = aipm(&["worker"], s.data_path(), &env);
+    let run = wait_run(&s, &run_id, terminal).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(run["attempt"], 1, "a redelivery is the same attempt");
+    assert!(run["log"].as_str().unwrap().contains("delivery 2"), "{}", run["log"]);
+    assert_eq!(s.get("/api/stories/1/prs").await.body.as_array().unwrap().len(), 1);
+    let feature = git_show(repo.path(), "aipm/1-gift-wrap:feature.txt").unwrap();
+    assert_eq!(feature.lines().count(), 1, "the change was made once: {feature}");
+    let branches = Command::new("git").args(["branch", "--list", "aipm/*"]).current_dir(repo.path()).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&branches.stdout).lines().count(), 1, "one branch");
+}
+
+/// A job that fails on every delivery: after the last one the run is failed
+/// with the reason, and the job is in the dead-letter queue.
+#[tokio::test]
+async fn a_poison_job_ends_in_the_dead_letter_queue_and_the_run_fails() {
+    let repo = git_repo();
+    let repo_path = repo.path().to_string_lossy().to_string();
+    let env = vec![
+        ("AIPM_AGENT_CMD", fake_agent()),
+        ("AIPM_AGENT", "custom".to_string()),
+        ("AIPM_JOB_VISIBILITY_SECS", "1".to_string()),
+    ];
+    let mut serve_env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    serve_env.push(("AIPM_REPO", &repo_path));
+    let s = Server::start_with_args(&serve_env, &["--no-worker"], tempfile::tempdir().unwrap());
+    s.story(good_story("Vouchers")).await;
+    let started = generate(&s, 1, "fake-agent: edit").await;
+    // The branch and PR exist, but from now on every checkout fails.
+    let moved: PathBuf = repo.path().with_extension("moved");
+    std::fs::rename(repo.path(), &moved).unwrap();
+    let mut worker = aipm(&["worker"], s.data_path(), &env);
+    let run = wait_run(&s, &started["run"]["runId"], terminal).await;
+    std::fs::rename(&moved, repo.path()).unwrap();
+    assert_eq!(run["status"], "failed", "{run}");
+    assert!(run["error"].as_str().unwrap().starts_with("gave up after 3 deliveries"), "{run}");
+    let waiting = Instant::now();
+    loop {
+        let health = s.get("/api/health").await.body;
+        if health["queue"]["deadLetter"] == 1 {
+            break;
+        }
+        assert!(waiting.elapsed() < Duration::from_secs(30), "the job never reached the dead-letter queue: {health}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+}
