@@ -7,6 +7,7 @@
 //! describes both.
 
 pub mod embedded;
+pub mod sqs;
 
 use crate::domain::RunId;
 use crate::error::{Error, Result};
