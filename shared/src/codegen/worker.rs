@@ -62,6 +62,9 @@ impl WorkerConfig {
             .filter(|(k, _)| is_aipm_secret(k))
             .map(|(_, v)| v)
             .collect();
+        let visibility = Duration::from_secs(
+            var("AIPM_JOB_VISIBILITY_SECS").and_then(|v| v.parse().ok()).filter(|s| *s > 0).unwrap_or(60),
+        );
         WorkerConfig {
             id: var("AIPM_WORKER_ID").unwrap_or_else(|| format!("{host}-{}", std::process::id())),
             concurrency: var("AIPM_WORKER_CONCURRENCY")

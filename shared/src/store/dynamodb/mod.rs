@@ -56,20 +56,9 @@ impl DynamoStore {
     /// warm its connection, so the first request does not pay the TLS
     /// handshake.
     pub async fn connect(config: &DynamoConfig) -> Result<Self> {
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
-        let mut loader =
-            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
-        if let Some(region) = &config.region {
-            loader = loader.region(aws_config::Region::new(region.clone()));
-        }
-        if let Some(endpoint) = &config.endpoint_url {
-            loader = loader.endpoint_url(endpoint);
-        }
-        let sdk = loader.load().await;
+        let sdk =
+            crate::config::aws_sdk_config(config.endpoint_url.as_deref(), config.region.as_deref())
+                .await;
         let store = DynamoStore {
             client: Client::new(&sdk),
             table: config.table.clone(),

@@ -30,6 +30,9 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Woken by the embedded queue's send, so its long polls in this process
+    /// return at once (shared/src/queue/embedded.rs).
+    queue_sent: tokio::sync::Notify,
 }
 
 impl SqliteStore {
@@ -50,12 +53,28 @@ impl SqliteStore {
                 path,
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                queue_sent: tokio::sync::Notify::new(),
             }),
         })
     }
 
+    /// The job queue kept in this same file (the tables of migration 2).
+    /// It shares this store's writer connection, so queue and store writes
+    /// take turns in the process instead of contending for SQLite's write
+    /// lock, and every handle of this store wakes the others' long polls.
+    pub fn queue(&self) -> crate::queue::embedded::EmbeddedQueue {
+        crate::queue::embedded::EmbeddedQueue::new(SqliteStore {
+            inner: self.inner.clone(),
+        })
+    }
+
+    /// Wakes the long polls of this store's queue handles.
+    pub(crate) fn queue_sent(&self) -> &tokio::sync::Notify {
+        &self.inner.queue_sent
+    }
+
     /// Run `f` on the writer connection, off the async threads.
-    async fn write<T, F>(&self, f: F) -> Result<T>
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
@@ -70,7 +89,7 @@ impl SqliteStore {
     }
 
     /// Run `f` on a reader connection, off the async threads.
-    async fn read<T, F>(&self, f: F) -> Result<T>
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
@@ -113,7 +132,7 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-fn db_error(context: &'static str) -> impl Fn(rusqlite::Error) -> Error {
+pub(crate) fn db_error(context: &'static str) -> impl Fn(rusqlite::Error) -> Error {
     move |e| Error::internal(context, e)
 }
 

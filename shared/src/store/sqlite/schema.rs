@@ -60,6 +60,33 @@ CREATE INDEX dependencies_by_project ON story_dependencies(project_id);
 "#,
     ),
     (
+        2,
+        "queue",
+        r#"
+-- The embedded job queue (shared/src/queue/embedded.rs). Times are Unix
+-- milliseconds. A message is visible when visible_at <= now; `receipt` names
+-- its current delivery (NULL before the first) and changes on every one.
+CREATE TABLE queue_messages (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    body          TEXT NOT NULL,
+    visible_at    INTEGER NOT NULL,
+    receive_count INTEGER NOT NULL DEFAULT 0,
+    receipt       TEXT UNIQUE,
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX queue_messages_by_visibility ON queue_messages(visible_at);
+-- Messages a receive found already received MAX_RECEIVES times; `id` is the
+-- message's id in queue_messages (AUTOINCREMENT there never reuses one).
+CREATE TABLE queue_dead_letters (
+    id            INTEGER PRIMARY KEY,
+    body          TEXT NOT NULL,
+    receive_count INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    dead_at       INTEGER NOT NULL
+);
+"#,
+    ),
+    (
         3,
         "code runs",
         r#"
