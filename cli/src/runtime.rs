@@ -16,22 +16,33 @@ use std::sync::Arc;
 
 pub struct Runtime {
     pub store: Arc<dyn Store>,
-    pub queue: Arc<dyn Queue>,
+    /// None when the DynamoDB store has no SQS queue configured: then code
+    /// generation is off (its endpoints answer 503).
+    pub queue: Option<Arc<dyn Queue>>,
 }
 
 /// The store, and the queue that goes with it: the embedded queue in the
-/// SQLite file, or SQS (`AIPM_QUEUE_URL`, `AIPM_DLQ_URL`) beside DynamoDB.
+/// SQLite file, or SQS (`AIPM_QUEUE_URL`, `AIPM_DEAD_LETTER_QUEUE_URL`)
+/// beside DynamoDB.
 pub async fn open(args: &StoreArgs) -> anyhow::Result<Runtime> {
     match args.config()? {
         StoreConfig::Sqlite { data_dir } => {
             let sqlite = SqliteStore::open(data_dir.join(aipm::config::SQLITE_FILE))?;
             let queue: Arc<dyn Queue> = Arc::new(sqlite.queue());
-            Ok(Runtime { store: Arc::new(sqlite), queue })
+            Ok(Runtime {
+                store: Arc::new(sqlite),
+                queue: Some(queue),
+            })
         }
         config @ StoreConfig::Dynamodb(_) => {
             let store = config.open(true).await?;
-            let sqs = SqsConfig::from_env().map_err(|e| anyhow::anyhow!("{e} (the dynamodb store uses SQS)"))?;
-            let queue: Arc<dyn Queue> = Arc::new(SqsQueue::connect(&sqs).await?);
+            let queue: Option<Arc<dyn Queue>> = match SqsConfig::from_env() {
+                Ok(sqs) => Some(Arc::new(SqsQueue::connect(&sqs).await?)),
+                Err(missing) => {
+                    tracing::warn!(%missing, "no SQS queue configured: code generation is off");
+                    None
+                }
+            };
             Ok(Runtime { store, queue })
         }
     }
@@ -40,7 +51,10 @@ pub async fn open(args: &StoreArgs) -> anyhow::Result<Runtime> {
 /// The local git forge always; GitHub too when `AIPM_GITHUB_TOKEN` is set
 /// (`AIPM_GITHUB_API_URL` points it elsewhere, e.g. GitHub Enterprise).
 pub fn forge() -> anyhow::Result<Arc<dyn Forge>> {
-    let github: Option<Arc<dyn Forge>> = match std::env::var("AIPM_GITHUB_TOKEN").ok().filter(|t| !t.is_empty()) {
+    let github: Option<Arc<dyn Forge>> = match std::env::var("AIPM_GITHUB_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+    {
         Some(token) => {
             let mut config = GitHubConfig::new(aipm::api::Secret::new(token));
             if let Ok(url) = std::env::var("AIPM_GITHUB_API_URL") {
@@ -50,10 +64,17 @@ pub fn forge() -> anyhow::Result<Arc<dyn Forge>> {
         }
         None => None,
     };
-    Ok(Arc::new(AnyForge { local: Arc::new(LocalGitForge::new()), github }))
+    Ok(Arc::new(AnyForge {
+        local: Arc::new(LocalGitForge::new()),
+        github,
+    }))
 }
 
-pub fn codegen(backlog: Backlog, queue: Arc<dyn Queue>, public_url: Option<String>) -> anyhow::Result<CodeGen> {
+pub fn codegen(
+    backlog: Backlog,
+    queue: Arc<dyn Queue>,
+    public_url: Option<String>,
+) -> anyhow::Result<CodeGen> {
     Ok(CodeGen {
         backlog,
         forge: forge()?,
@@ -61,7 +82,9 @@ pub fn codegen(backlog: Backlog, queue: Arc<dyn Queue>, public_url: Option<Strin
         agents: Agents::from_env(),
         settings: CodeGenSettings {
             public_url,
-            verify_command: std::env::var("AIPM_VERIFY_CMD").ok().filter(|c| !c.trim().is_empty()),
+            verify_command: std::env::var("AIPM_VERIFY_CMD")
+                .ok()
+                .filter(|c| !c.trim().is_empty()),
         },
     })
 }

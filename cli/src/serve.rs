@@ -65,22 +65,40 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let backlog = Backlog::new(runtime.store.clone());
     let project = backlog.ensure_default_project().await?;
     if let Some(repo) = &args.repo {
-        let repository = aipm::forge::normalize_repository(repo).map_err(|r| anyhow::anyhow!("--repo: {r}"))?;
+        let repository =
+            aipm::forge::normalize_repository(repo).map_err(|r| anyhow::anyhow!("--repo: {r}"))?;
         if project.repository.as_deref() != Some(repository.as_str()) {
-            let changes = aipm::backlog::ProjectChanges { repository: Some(Some(repository)), ..Default::default() };
+            let changes = aipm::backlog::ProjectChanges {
+                repository: Some(Some(repository)),
+                ..Default::default()
+            };
             backlog.update_project(project.id, None, changes).await?;
         }
     }
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     let address = listener.local_addr()?;
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
-    let codegen = crate::runtime::codegen(backlog.clone(), runtime.queue.clone(), Some(public_url))?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+    let codegen = match runtime.queue.clone() {
+        Some(queue) => Some(crate::runtime::codegen(
+            backlog.clone(),
+            queue,
+            Some(public_url),
+        )?),
+        None => None,
+    };
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
-    let workers = if args.no_worker {
-        None
-    } else {
-        let worker = aipm::codegen::worker::Worker::new(codegen.clone(), aipm::codegen::worker::WorkerConfig::from_env());
-        Some(tokio::spawn(async move { worker.run(stopped).await }))
+    let workers = match (&codegen, args.no_worker) {
+        (Some(codegen), false) => {
+            let worker = aipm::codegen::worker::Worker::new(
+                codegen.clone(),
+                aipm::codegen::worker::WorkerConfig::from_env(),
+            );
+            Some(tokio::spawn(async move { worker.run(stopped).await }))
+        }
+        _ => None,
     };
     let app = App::new(
         backlog,
@@ -90,7 +108,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
     )
     .with_llm(App::llm_from_env()?)
-    .with_codegen(Some(codegen));
+    .with_codegen(codegen);
     let server = Arc::new(Server {
         app,
         web_dir: args.web_dir.clone(),

@@ -21,7 +21,12 @@ pub struct WorkerArgs {
 pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let runtime = crate::runtime::open(&args.store).await?;
     let backlog = Backlog::new(runtime.store.clone());
-    let codegen = crate::runtime::codegen(backlog, runtime.queue, args.public_url)?;
+    let queue = runtime.queue.ok_or_else(|| {
+        anyhow::anyhow!(
+            "a worker needs a queue: set AIPM_QUEUE_URL and AIPM_DEAD_LETTER_QUEUE_URL (SQS)"
+        )
+    })?;
+    let codegen = crate::runtime::codegen(backlog, queue, args.public_url)?;
     let mut config = WorkerConfig::from_env();
     if let Some(n) = args.concurrency.filter(|n| *n > 0) {
         config.concurrency = n;

@@ -6,7 +6,7 @@
 use crate::support::{good_story, Server};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -23,7 +23,11 @@ pub fn git_repo() -> tempfile::TempDir {
             .env("GIT_COMMITTER_EMAIL", "dev@example.com")
             .output()
             .unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).to_string()
     };
     git(&["init", "-q", "-b", "main"]);
@@ -34,25 +38,43 @@ pub fn git_repo() -> tempfile::TempDir {
 }
 
 pub fn git_show(repo: &Path, spec: &str) -> Option<String> {
-    let out = Command::new("git").args(["show", spec]).current_dir(repo).output().unwrap();
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).to_string())
+    let out = Command::new("git")
+        .args(["show", spec])
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).to_string())
 }
 
 fn fake_agent() -> String {
-    format!("python3 {}/../tests/agent/fake_agent.py {{task_file}}", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "python3 {}/../tests/agent/fake_agent.py {{task_file}}",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 /// A server whose default project points at `repo`, running the fake agent.
 fn server(repo: &Path, extra: &[(&str, &str)]) -> Server {
     let repo = repo.to_string_lossy().to_string();
     let agent = fake_agent();
-    let mut env: Vec<(&str, &str)> = vec![("AIPM_REPO", &repo), ("AIPM_AGENT_CMD", &agent), ("AIPM_AGENT", "custom")];
+    let mut env: Vec<(&str, &str)> = vec![
+        ("AIPM_REPO", &repo),
+        ("AIPM_AGENT_CMD", &agent),
+        ("AIPM_AGENT", "custom"),
+    ];
     env.extend_from_slice(extra);
     Server::start_with(&env, tempfile::tempdir().unwrap())
 }
 
 async fn generate(s: &Server, story: u64, instructions: &str) -> Value {
-    let r = s.post(&format!("/api/stories/{story}/generate-code"), json!({"instructions": instructions})).await;
+    let r = s
+        .post(
+            &format!("/api/stories/{story}/generate-code"),
+            json!({"instructions": instructions}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
     r.body
 }
@@ -66,13 +88,24 @@ async fn wait_run(s: &Server, run: &Value, done: impl Fn(&Value) -> bool) -> Val
         if done(&r.body) {
             return r.body;
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "run {run} stuck: {}", r.body);
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "run {run} stuck: {}",
+            r.body
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
 fn terminal(run: &Value) -> bool {
-    ["succeeded", "no_changes", "failed", "cancelled", "timed_out"].contains(&run["status"].as_str().unwrap_or(""))
+    [
+        "succeeded",
+        "no_changes",
+        "failed",
+        "cancelled",
+        "timed_out",
+    ]
+    .contains(&run["status"].as_str().unwrap_or(""))
 }
 
 fn process_alive(pid: u32) -> bool {
@@ -83,7 +116,10 @@ fn process_alive(pid: u32) -> bool {
 }
 
 fn child_pid(log: &str) -> u32 {
-    let at = log.find("(child ").expect("the agent printed its child's pid") + 7;
+    let at = log
+        .find("(child ")
+        .expect("the agent printed its child's pid")
+        + 7;
     log[at..].split(')').next().unwrap().parse().unwrap()
 }
 
@@ -102,20 +138,40 @@ async fn a_story_becomes_a_branch_a_pr_and_pushed_changes() {
 
     let run = wait_run(&s, &run_id, terminal).await;
     assert_eq!(run["status"], "succeeded", "{run}");
-    assert_eq!((run["summary"]["commits"].as_u64(), run["summary"]["filesChanged"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (
+            run["summary"]["commits"].as_u64(),
+            run["summary"]["filesChanged"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
     let log = run["log"].as_str().unwrap();
     assert!(log.contains("wrote feature.txt"), "{log}");
     assert!(!log.contains('\u{1b}'), "ANSI colours are stripped");
-    assert!(log.contains("secrets seen: []"), "AIPM's secrets never reach the agent: {log}");
+    assert!(
+        log.contains("secrets seen: []"),
+        "AIPM's secrets never reach the agent: {log}"
+    );
     assert!(!log.contains("ghp_secretvalue123"));
 
     let task = git_show(repo.path(), &format!("{branch}:TASK.md")).expect("TASK.md on the branch");
     assert!(task.starts_with("# Story 1: Gift cards"), "{task}");
-    assert!(task.contains(&format!("- [ ] **{}**", story["acceptanceTests"][0]["title"].as_str().unwrap())));
-    assert!(task.contains("fake-agent: secrets"), "the instructions are in TASK.md");
-    let feature = git_show(repo.path(), &format!("{branch}:feature.txt")).expect("the agent's change is pushed");
+    assert!(task.contains(&format!(
+        "- [ ] **{}**",
+        story["acceptanceTests"][0]["title"].as_str().unwrap()
+    )));
+    assert!(
+        task.contains("fake-agent: secrets"),
+        "the instructions are in TASK.md"
+    );
+    let feature = git_show(repo.path(), &format!("{branch}:feature.txt"))
+        .expect("the agent's change is pushed");
     assert_eq!(feature, "Implemented: Story 1: Gift cards\n");
-    assert_eq!(git_show(repo.path(), "main:feature.txt"), None, "main is untouched until the merge");
+    assert_eq!(
+        git_show(repo.path(), "main:feature.txt"),
+        None,
+        "main is untouched until the merge"
+    );
 
     let viewed = s.get("/api/stories/1").await.body;
     assert_eq!(viewed["prs"][0]["runStatus"], "succeeded");
@@ -124,13 +180,31 @@ async fn a_story_becomes_a_branch_a_pr_and_pushed_changes() {
     assert_eq!(runs.as_array().unwrap().len(), 1);
     let health = s.get("/api/health").await.body;
     assert_eq!(health["queue"]["kind"], "embedded");
-    assert!(health["workers"]["alive"].as_u64().unwrap() >= 1, "{health}");
+    assert!(
+        health["workers"]["alive"].as_u64().unwrap() >= 1,
+        "{health}"
+    );
 
-    // Merge squashes the branch into main.
+    // Merge squashes the branch into main — not while main is checked out
+    // in the repository's working tree.
+    let refused = s.post("/api/stories/1/prs/1/merge", json!({})).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::CONFLICT, "BASE_CHECKED_OUT")
+    );
+    let detach = Command::new("git")
+        .args(["checkout", "-q", "--detach"])
+        .current_dir(repo.path())
+        .status()
+        .unwrap();
+    assert!(detach.success());
     let merged = s.post("/api/stories/1/prs/1/merge", json!({})).await;
     assert_eq!(merged.status, StatusCode::OK, "{}", merged.body);
     assert_eq!(merged.body["state"], "merged");
-    assert_eq!(git_show(repo.path(), "main:feature.txt").as_deref(), Some("Implemented: Story 1: Gift cards\n"));
+    assert_eq!(
+        git_show(repo.path(), "main:feature.txt").as_deref(),
+        Some("Implemented: Story 1: Gift cards\n")
+    );
 }
 
 #[tokio::test]
@@ -154,16 +228,34 @@ async fn an_agent_that_fails_fails_the_run_and_retry_starts_a_new_attempt() {
     let run = wait_run(&s, &run_id, terminal).await;
     assert_eq!(run["status"], "failed");
     assert_eq!(run["error"], "the agent exited with code 7");
-    assert!(run["log"].as_str().unwrap().contains("told to fail"));
+    assert!(
+        run["log"].as_str().unwrap().contains("told to fail"),
+        "{}",
+        run["log"]
+    );
 
-    let retried = s.post(&format!("/api/runs/{run_id}/retry"), json!({})).await;
+    let retried = s
+        .post(&format!("/api/runs/{run_id}/retry"), json!({}))
+        .await;
     assert_eq!(retried.status, StatusCode::ACCEPTED, "{}", retried.body);
     assert_eq!(retried.body["attempt"], 2);
     let run = wait_run(&s, &run_id, |r| r["attempt"] == 2 && terminal(r)).await;
     assert_eq!(run["status"], "failed");
     let log = run["log"].as_str().unwrap();
-    assert!(log.contains("attempt 1") && log.contains("attempt 2"), "one log across attempts: {log}");
-    assert_eq!(s.get("/api/stories/1/prs").await.body.as_array().unwrap().len(), 1, "a retry opens no second PR");
+    assert!(
+        log.contains("attempt 1") && log.contains("attempt 2"),
+        "one log across attempts: {log}"
+    );
+    assert_eq!(
+        s.get("/api/stories/1/prs")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "a retry opens no second PR"
+    );
 }
 
 #[tokio::test]
@@ -176,7 +268,10 @@ async fn an_agent_past_its_limit_is_stopped_with_its_children() {
     assert_eq!(run["status"], "timed_out", "{run}");
     assert!(run["error"].as_str().unwrap().contains("limit of 2 s"));
     let child = child_pid(run["log"].as_str().unwrap());
-    assert!(!process_alive(child), "the agent's child {child} was stopped with it");
+    assert!(
+        !process_alive(child),
+        "the agent's child {child} was stopped with it"
+    );
 }
 
 #[tokio::test]
@@ -186,21 +281,36 @@ async fn cancel_stops_a_running_agent_and_its_process_group() {
     s.story(good_story("Returns")).await;
     let started = generate(&s, 1, "fake-agent: hang").await;
     let run_id = started["run"]["runId"].clone();
-    let running = wait_run(&s, &run_id, |r| r["log"].as_str().unwrap_or("").contains("(child ")).await;
+    let running = wait_run(&s, &run_id, |r| {
+        r["log"].as_str().unwrap_or("").contains("(child ")
+    })
+    .await;
     assert_eq!(running["status"], "running");
 
     let second = s.post("/api/stories/1/generate-code", json!({})).await;
-    assert_eq!((second.status, second.code()), (StatusCode::CONFLICT, "RUN_IN_PROGRESS"));
+    assert_eq!(
+        (second.status, second.code()),
+        (StatusCode::CONFLICT, "RUN_IN_PROGRESS")
+    );
 
-    let cancel = s.post(&format!("/api/runs/{run_id}/cancel"), json!({})).await;
+    let cancel = s
+        .post(&format!("/api/runs/{run_id}/cancel"), json!({}))
+        .await;
     assert_eq!(cancel.status, StatusCode::ACCEPTED);
     let run = wait_run(&s, &run_id, terminal).await;
     assert_eq!(run["status"], "cancelled");
     assert!(!process_alive(child_pid(running["log"].as_str().unwrap())));
-    let again = s.post(&format!("/api/runs/{run_id}/cancel"), json!({})).await;
+    let again = s
+        .post(&format!("/api/runs/{run_id}/cancel"), json!({}))
+        .await;
     assert_eq!(again.code(), "RUN_NOT_ACTIVE");
     // The slot is free again.
-    let next = s.post("/api/stories/1/generate-code", json!({"instructions": "fake-agent: noop"})).await;
+    let next = s
+        .post(
+            "/api/stories/1/generate-code",
+            json!({"instructions": "fake-agent: noop"}),
+        )
+        .await;
     assert_eq!(next.status, StatusCode::ACCEPTED, "{}", next.body);
 }
 
@@ -209,15 +319,30 @@ async fn without_a_repository_nothing_is_started() {
     let s = Server::start();
     s.story(good_story("No repo")).await;
     let r = s.post("/api/stories/1/generate-code", json!({})).await;
-    assert_eq!((r.status, r.body["details"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("repository")));
+    assert_eq!(
+        (r.status, r.body["details"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("repository"))
+    );
     assert_eq!(s.get("/api/stories/1/runs").await.body, json!([]));
-    let r = s.send(reqwest::Method::PATCH, "/api/projects/1", Some(json!({"repository": "/nope/nowhere"})), &[]).await;
+    let r = s
+        .send(
+            reqwest::Method::PATCH,
+            "/api/projects/1",
+            Some(json!({"repository": "/nope/nowhere"})),
+            &[],
+        )
+        .await;
     assert_eq!(r.body["details"]["field"], "repository");
 }
 
 fn aipm(args: &[&str], data_dir: &Path, env: &[(&str, String)]) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_aipm"));
-    cmd.args(args).arg("--data-dir").arg(data_dir).env("AIPM_LOG", "warn").stdout(Stdio::piped()).stderr(Stdio::inherit());
+    cmd.args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("AIPM_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -254,12 +379,36 @@ async fn a_killed_workers_job_is_redelivered_and_completed_once() {
     second.wait().unwrap();
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(run["attempt"], 1, "a redelivery is the same attempt");
-    assert!(run["log"].as_str().unwrap().contains("delivery 2"), "{}", run["log"]);
-    assert_eq!(s.get("/api/stories/1/prs").await.body.as_array().unwrap().len(), 1);
+    assert!(
+        run["log"].as_str().unwrap().contains("delivery 2"),
+        "{}",
+        run["log"]
+    );
+    assert_eq!(
+        s.get("/api/stories/1/prs")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let feature = git_show(repo.path(), "aipm/1-gift-wrap:feature.txt").unwrap();
-    assert_eq!(feature.lines().count(), 1, "the change was made once: {feature}");
-    let branches = Command::new("git").args(["branch", "--list", "aipm/*"]).current_dir(repo.path()).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&branches.stdout).lines().count(), 1, "one branch");
+    assert_eq!(
+        feature.lines().count(),
+        1,
+        "the change was made once: {feature}"
+    );
+    let branches = Command::new("git")
+        .args(["branch", "--list", "aipm/*"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&branches.stdout).lines().count(),
+        1,
+        "one branch"
+    );
 }
 
 /// A job that fails on every delivery: after the last one the run is failed
@@ -278,21 +427,34 @@ async fn a_poison_job_ends_in_the_dead_letter_queue_and_the_run_fails() {
     let s = Server::start_with_args(&serve_env, &["--no-worker"], tempfile::tempdir().unwrap());
     s.story(good_story("Vouchers")).await;
     let started = generate(&s, 1, "fake-agent: edit").await;
-    // The branch and PR exist, but from now on every checkout fails.
-    let moved: PathBuf = repo.path().with_extension("moved");
-    std::fs::rename(repo.path(), &moved).unwrap();
+    // The PR exists, but its branch is gone: every checkout fails.
+    let branch = started["run"]["branchName"].as_str().unwrap();
+    let deleted = Command::new("git")
+        .args(["branch", "-q", "-D", branch])
+        .current_dir(repo.path())
+        .status()
+        .unwrap();
+    assert!(deleted.success());
     let mut worker = aipm(&["worker"], s.data_path(), &env);
     let run = wait_run(&s, &started["run"]["runId"], terminal).await;
-    std::fs::rename(&moved, repo.path()).unwrap();
     assert_eq!(run["status"], "failed", "{run}");
-    assert!(run["error"].as_str().unwrap().starts_with("gave up after 3 deliveries"), "{run}");
+    assert!(
+        run["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("gave up after 3 deliveries"),
+        "{run}"
+    );
     let waiting = Instant::now();
     loop {
         let health = s.get("/api/health").await.body;
         if health["queue"]["deadLetter"] == 1 {
             break;
         }
-        assert!(waiting.elapsed() < Duration::from_secs(30), "the job never reached the dead-letter queue: {health}");
+        assert!(
+            waiting.elapsed() < Duration::from_secs(30),
+            "the job never reached the dead-letter queue: {health}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     worker.kill().unwrap();

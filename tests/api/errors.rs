@@ -92,5 +92,5 @@ async fn unknown_routes_and_ids_answer_json() {
     );
     let r = s.send(Method::POST, "/api/projects/1", None, &[]).await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(r.headers["allow"], "GET");
+    assert_eq!(r.headers["allow"], "GET, PATCH");
 }

@@ -38,7 +38,11 @@ impl Server {
     }
 
     /// Start with extra environment and extra `serve` arguments.
-    pub fn start_with_args(env: &[(&str, &str)], args: &[&str], data_dir: tempfile::TempDir) -> Server {
+    pub fn start_with_args(
+        env: &[(&str, &str)],
+        args: &[&str],
+        data_dir: tempfile::TempDir,
+    ) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_aipm"));
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)

@@ -19,6 +19,9 @@ use std::time::Duration;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
+/// How often a running attempt's log is written out.
+const LOG_FLUSH: Duration = Duration::from_millis(500);
+
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
     pub id: String,
@@ -63,7 +66,10 @@ impl WorkerConfig {
             .map(|(_, v)| v)
             .collect();
         let visibility = Duration::from_secs(
-            var("AIPM_JOB_VISIBILITY_SECS").and_then(|v| v.parse().ok()).filter(|s| *s > 0).unwrap_or(60),
+            var("AIPM_JOB_VISIBILITY_SECS")
+                .and_then(|v| v.parse().ok())
+                .filter(|s| *s > 0)
+                .unwrap_or(60),
         );
         WorkerConfig {
             id: var("AIPM_WORKER_ID").unwrap_or_else(|| format!("{host}-{}", std::process::id())),
@@ -321,9 +327,22 @@ impl Worker {
             let id = run.run_id;
             tokio::spawn(async move { me.keep_alive(id, receipt, cancel_tx).await })
         };
+        // The user follows the log live: what is buffered is written twice a second.
+        let flusher = {
+            let log = log.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(LOG_FLUSH).await;
+                    let _ = log.flush().await;
+                }
+            })
+        };
         let result = self.attempt(&run, &log, cancel_rx).await;
         keeper.abort();
-        let _ = log.flush().await;
+        flusher.abort();
+        if let Err(e) = log.flush().await {
+            tracing::warn!(run = %run.run_id, error = %e, "could not write the run log");
+        }
         let (status, error, summary) = result?;
         let finished = self
             .codegen

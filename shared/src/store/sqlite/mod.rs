@@ -267,7 +267,10 @@ fn apply(tx: &Transaction<'_>, write: &Write) -> Result<()> {
             &[&link.story_id.0, &link.depends_on_story_id.0],
         ),
         Write::PutRun { run, .. } => exec(
-            "INSERT OR REPLACE INTO code_runs (run_id, story_id, project_id, version, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
+            // An upsert, not REPLACE: a REPLACE deletes the row first, and the
+            // delete would cascade to the run's log.
+            "INSERT INTO code_runs (run_id, story_id, project_id, version, doc) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(run_id) DO UPDATE SET story_id = ?2, project_id = ?3, version = ?4, doc = ?5",
             &[&run.run_id.0, &run.story_id.0, &run.project_id.0, &run.version, &to_doc(run)?],
         ),
         Write::DeleteRun { run, .. } => exec("DELETE FROM code_runs WHERE run_id = ?1", &[&run.run_id.0]),
