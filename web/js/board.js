@@ -103,6 +103,10 @@ function onPointerMove(event) {
     drag.el.classList.add('card-dragging');
   }
   drag.ghost.style.transform = `translate(${event.clientX - drag.dx}px, ${event.clientY - drag.dy}px)`;
+  // Near an edge of a board wider than its panel, scroll toward the hidden columns.
+  const edge = root.getBoundingClientRect();
+  if (event.clientX > edge.right - 40) root.scrollLeft += 16;
+  else if (event.clientX < edge.left + 40) root.scrollLeft -= 16;
   const over = columnAt(event.clientX, event.clientY);
   if (over !== drag.over) {
     drag.over?.classList.remove('drop-target');

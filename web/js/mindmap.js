@@ -29,6 +29,7 @@ function nodeElement(node) {
   const issues = qualityIssueCount(story);
   const selected = story.id === store.state.selectedId;
   const epic = isEpic(story);
+  const room = NODE_W - 26 - (epic ? 48 : 0) - (issues ? 20 : 0);
   const meta = [`#${story.id}`, story.status, story.storyPoint != null ? `${story.storyPoint} pts` : null]
     .filter(Boolean).join(' · ');
   const label = [`#${story.id} ${story.title}`, story.status,
@@ -46,12 +47,14 @@ function nodeElement(node) {
   s('title', {}, story.title),
   s('rect', { class: 'mm-card', width: NODE_W, height: NODE_H, rx: 7 }),
   s('rect', { class: 'mm-bar', width: 6, height: NODE_H, rx: 3 }),
-  s('text', { class: 'mm-title', x: 16, y: 21 }, truncate(story.title, epic || issues ? 23 : 29)),
+  // The nested svg clips a title that the estimate let run too long.
+  s('svg', { x: 16, y: 4, width: room, height: 24 },
+    s('text', { class: 'mm-title', x: 0, y: 17 }, truncate(story.title, Math.floor(room / 7.3)))),
   s('text', { class: 'mm-meta', x: 16, y: 39 }, meta),
   epic ? s('g', { transform: `translate(${NODE_W - 44},8)` },
     s('rect', { class: 'mm-epic', width: 36, height: 15, rx: 3 }),
     s('text', { class: 'mm-epic-text', x: 18, y: 11.5 }, 'EPIC')) : null,
-  issues ? s('text', { class: 'mm-warn', x: NODE_W - (epic ? 62 : 22), y: 20 }, '⚠') : null);
+  issues ? s('text', { class: 'mm-warn', x: NODE_W - (epic ? 66 : 24), y: 21 }, '⚠') : null);
 }
 
 function dependencyPaths() {
@@ -89,6 +92,7 @@ function render() {
   );
   applyView();
   svg.dataset.nodes = String(layout.nodes.length);
+  svg.parentElement?.classList.toggle('show-deps', store.prefs.showDependencies);
   if (hadFocus) nodeFor(focusedId)?.focus();
   if (!view.fitted && layout.nodes.length && svg.clientWidth) fit({ readable: true });
 }
@@ -246,9 +250,6 @@ function toolbar() {
   return h('div', { class: 'view-toolbar', role: 'toolbar', 'aria-label': 'Mindmap' },
     toggle('showDependencies', 'Dependencies'),
     toggle('hideDone', 'Hide done'),
-    h('span', { class: 'legend', 'aria-hidden': String(!store.prefs.showDependencies) },
-      h('span', { class: 'legend-depends' }, 'depends on'),
-      h('span', { class: 'legend-blocks' }, 'blocks')),
     h('span', { class: 'toolbar-spacer' }),
     h('button', { type: 'button', class: 'small icon', 'aria-label': 'Zoom out', onclick: zoom(1 / 1.25) }, '−'),
     h('button', { type: 'button', class: 'small', onclick: () => fit() }, 'Fit'),
@@ -278,7 +279,11 @@ export function mountMindmap(container) {
   svg.addEventListener('pointercancel', onPointerUp);
   svg.addEventListener('wheel', onWheel, { passive: false });
   svg.addEventListener('keydown', onKeyDown);
-  container.append(toolbar(), h('div', { class: 'mindmap-wrap' }, svg));
+  const legend = h('div', { class: 'legend', 'aria-hidden': 'true' },
+    h('span', { class: 'legend-depends' }, 'depends on'),
+    h('span', { class: 'legend-blocks' }, 'blocks'),
+    h('span', { class: 'legend-note' }, 'arrows point at the story that waits'));
+  container.append(toolbar(), h('div', { class: 'mindmap-wrap' }, svg, legend));
   for (const topic of ['stories', 'selection', 'prefs', 'positions']) store.on(topic, render);
   store.on('project', () => { view.fitted = false; });
   new ResizeObserver(() => { if (!view.fitted) render(); }).observe(svg);

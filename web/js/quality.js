@@ -13,7 +13,7 @@ export function warningList(warnings, { label } = {}) {
       h('div', { class: 'criterion' }, w.criterion),
       h('div', { class: 'message' }, w.message),
       w.details ? h('div', { class: 'details' }, w.details) : null,
-      w.suggestion ? h('div', { class: 'suggestion' }, w.suggestion) : null,
+      w.suggestion ? h('div', { class: 'suggestion' }, h('strong', {}, 'Suggestion: '), w.suggestion) : null,
       w.source && w.source !== 'heuristic' ? h('div', { class: 'source' }, `from ${w.source}`) : null,
     )));
 }

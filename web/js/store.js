@@ -17,7 +17,7 @@ const DEFAULT_PREFS = {
   /** projectId → ids of expanded stories in the outline. */
   expanded: {},
   hideDone: false,
-  showDependencies: true,
+  showDependencies: false,
   /** projectId → storyId → [dx, dy] offsets from the automatic layout. */
   positions: {},
 };

@@ -102,8 +102,8 @@ export function createStoryForm(initial) {
     refreshDirty();
   }
 
-  async function save() {
-    const mine = changes();
+  /** `mine` is what the user changed since opening the story. */
+  async function save(mine = changes()) {
     if (!Object.keys(mine).length) return;
     if ('title' in mine && !mine.title) { error.textContent = 'A story needs a title.'; c.title.focus(); return; }
     error.textContent = '';
@@ -134,7 +134,7 @@ export function createStoryForm(initial) {
         await store.refresh();
       } else if (choice === 'overwrite') {
         base = current;
-        await save();
+        await save(mine);
       }
     } else if (e.code === 'STORY_STATUS_BLOCKED') {
       await explainDoneGate(e, base);
