@@ -128,8 +128,8 @@ export async function screenshot(page, name) {
 }
 
 /** One test's world: server + browser + page at the app, stopped together. */
-export async function open(t, { fixture, viewport, before } = {}) {
-  const server = await startServer();
+export async function open(t, { fixture, viewport, before, env } = {}) {
+  const server = await startServer(env);
   const browser = await startBrowser(viewport);
   t.after(async () => {
     await browser.stop();

@@ -200,7 +200,7 @@ export function createRunsPanel(initial) {
   function render() {
     generate.disabled = !available || isRunActive(shown);
     const prs = story.prs ?? [];
-    body.replaceChildren(
+    body.replaceChildren(...[
       !available ? h('p', { class: 'hint' }, 'Code generation is not available on this server yet.') : null,
       available && !shown && !prs.length ? h('p', { class: 'hint' }, 'No run yet. One click opens a branch and a draft PR and runs the agent.') : null,
       shown ? runView(shown) : null,
@@ -208,7 +208,10 @@ export function createRunsPanel(initial) {
         h('ul', {}, runs.filter((r) => r.runId !== shown?.runId).map((r) => h('li', {},
           h('button', { type: 'button', class: 'link-like', onclick: async () => { shown = await api.run(r.runId); render(); schedule(); } },
             `${statusLabel(r.status)} · ${r.agent ?? ''} · ${when(r.createdAt)}`))))) : null,
-      prs.length ? h('div', { class: 'pr-cards', 'aria-label': 'Pull requests' }, prs.map((pr) => prCard(story, pr))) : null);
+      prs.length ? h('h4', { class: 'pr-heading', id: 'prs-heading' }, `Pull requests (${prs.length})`) : null,
+      prs.length ? h('div', { class: 'pr-cards', role: 'list', 'aria-labelledby': 'prs-heading' },
+        prs.map((pr) => h('div', { role: 'listitem' }, prCard(story, pr)))) : null,
+    ].filter(Boolean));
   }
 
   load();
