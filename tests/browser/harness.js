@@ -119,6 +119,7 @@ export async function screenshot(page, name) {
   const file = join(ARTIFACTS, `${name}.png`);
   // Passing messages would cover the view; they are not what the picture shows.
   await page.evaluate(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
+  await page.mouse.move(1, 1); // no hover highlight on the last button clicked
   await page.screenshot({ path: file });
   if (process.env.AIPM_UPDATE_SCREENSHOTS === '1') {
     await mkdir(DOC_SHOTS, { recursive: true });

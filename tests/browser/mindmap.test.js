@@ -66,6 +66,28 @@ test('given the mindmap, when I drag a node, then it stays where I put it after 
   await page.keyboard.press('Enter');
   await page.locator('#details-heading', { hasText: 'Story #9' }).waitFor();
 
+  // Zoom and pan move the whole map, not the stories.
+  const viewport = page.locator('#mindmap .mm-viewport');
+  const zoomed = await viewport.getAttribute('transform');
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  assert.notEqual(await viewport.getAttribute('transform'), zoomed);
+  const panned = await viewport.getAttribute('transform');
+  const [x, y] = await page.evaluate(() => { // a point on the background
+    const r = document.getElementById('mindmap').getBoundingClientRect();
+    for (let py = r.bottom - 10; py > r.top; py -= 15) {
+      for (let px = r.right - 10; px > r.left; px -= 15) {
+        if (document.elementFromPoint(px, py)?.id === 'mindmap') return [px, py];
+      }
+    }
+    return null;
+  });
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x - 100, y - 40, { steps: 6 });
+  await page.mouse.up();
+  assert.notEqual(await viewport.getAttribute('transform'), panned);
+  assert.equal(await page.locator('#mindmap .mm-node[data-id="2"]').getAttribute('transform'), moved);
+
   // Reset layout forgets the dragged positions.
   await page.click('text=Reset layout');
   assert.equal(await page.locator('#mindmap .mm-node[data-id="2"]').getAttribute('transform'), before);

@@ -58,11 +58,13 @@ export function depsSection(story) {
   }, '×');
   return h('section', { class: 'detail-section', 'aria-labelledby': 'deps-heading' },
     h('div', { class: 'section-head' }, h('h3', { id: 'deps-heading' }, 'Dependencies')),
+    h('h4', { class: 'dep-heading', id: 'deps-out' }, 'This story waits for'),
     story.dependencies.length
-      ? h('ul', { class: 'dep-list', 'aria-label': 'This story waits for' }, story.dependencies.map((d) => ref(d, remove(d))))
-      : h('p', { class: 'hint', style: 'margin:0' }, 'This story waits for no other story.'),
+      ? h('ul', { class: 'dep-list', 'aria-labelledby': 'deps-out' }, story.dependencies.map((d) => ref(d, remove(d))))
+      : h('p', { class: 'hint', style: 'margin:0' }, 'No other story.'),
+    story.dependents.length ? h('h4', { class: 'dep-heading', id: 'deps-in' }, 'Waiting for this story') : null,
     story.dependents.length
-      ? h('ul', { class: 'dep-list', 'aria-label': 'Stories waiting for this one' }, story.dependents.map(incoming))
+      ? h('ul', { class: 'dep-list', 'aria-labelledby': 'deps-in' }, story.dependents.map(incoming))
       : null,
     form);
 }
