@@ -122,3 +122,26 @@ test('given a story with children, when I delete it, then the confirmation says 
   assert.deepEqual(await api.get('/api/stories'), []);
   noProblems(problems);
 });
+
+test('given an unsaved edit, when I open another story, then I am asked before the edit is dropped', async (t) => {
+  const { page, api, problems } = await open(t, {
+    before: async (a) => {
+      await a.createStory(WELL_FORMED);
+      await a.createStory({ title: 'Another story' });
+    },
+  });
+  await openStory(page, 1);
+  await page.locator('.story-form [name="title"]').fill('An edit I have not saved');
+  await page.locator('#story-tree [data-id="2"] > .tree-row').click();
+  const dialog = page.locator('dialog', { hasText: 'Discard your changes to story #1?' });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(await page.locator('.story-form [name="title"]').inputValue(), 'An edit I have not saved');
+  assert.match(await page.locator('#details-heading').innerText(), /Story #1/);
+
+  await page.locator('#story-tree [data-id="2"] > .tree-row').click();
+  await dialog.getByRole('button', { name: 'Discard changes' }).click();
+  await page.locator('#details-heading', { hasText: 'Story #2' }).waitFor();
+  assert.equal((await api.get('/api/stories/1')).title, WELL_FORMED.title);
+  noProblems(problems);
+});

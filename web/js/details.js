@@ -40,6 +40,7 @@ async function deleteStory(story) {
   try {
     await api.deleteStory(story.id, story.version);
     toast(`Deleted ${plural(stories, 'story', 'stories')} and ${plural(tests, 'test', 'tests')}.`);
+    dispose(); // the story is gone: nothing of it is left to save
     store.select(story.parentId);
     await store.loadStories();
   } catch (error) {
@@ -146,8 +147,23 @@ function dispose() {
   current = null;
 }
 
+/** Unsaved edits are not dropped silently when another story is opened. */
+async function confirmLeave(nextId) {
+  if (!current?.form.isDirty() || nextId === current.id) return true;
+  return confirmDialog({
+    title: `Discard your changes to story #${current.id}?`,
+    message: 'You have edited this story without saving. Opening another story drops those edits.',
+    confirmLabel: 'Discard changes',
+    danger: true,
+  });
+}
+
 export function mountDetails(element) {
   panel = element;
+  store.setLeaveGuard(confirmLeave);
+  window.addEventListener('beforeunload', (event) => {
+    if (current?.form.isDirty()) event.preventDefault();
+  });
   store.on('story', render);
   store.on('selection', render);
   store.on('stories', () => { if (store.state.selectedId == null) render(); });

@@ -190,9 +190,16 @@ export async function refresh() {
   await Promise.all([loadStories(), reloadStory()]);
 }
 
-export function select(id) {
+/** Asked before the selection changes; resolves false to stay (unsaved edits). */
+let leaveGuard = async () => true;
+export function setLeaveGuard(guard) {
+  leaveGuard = guard;
+}
+
+export async function select(id) {
   const next = id == null ? null : Number(id);
   if (next === state.selectedId) return;
+  if (!(await leaveGuard(next))) return;
   state.selectedId = next;
   state.story = null;
   const hash = next == null ? '' : `#story-${next}`;
