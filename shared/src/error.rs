@@ -98,4 +98,12 @@ pub mod codes {
     pub const INVALID_COMPONENTS: &str = "INVALID_COMPONENTS";
     pub const CYCLE: &str = "CYCLE";
     pub const RUN_IN_PROGRESS: &str = "RUN_IN_PROGRESS";
+    /// The forge cannot squash the PR's branch into its base without conflicts.
+    pub const MERGE_CONFLICT: &str = "MERGE_CONFLICT";
+    /// A local forge will not move a branch that a working tree has checked out.
+    pub const BASE_CHECKED_OUT: &str = "BASE_CHECKED_OUT";
+    /// The PR is closed or merged already.
+    pub const PR_NOT_OPEN: &str = "PR_NOT_OPEN";
+    /// The forge refused the credentials (missing, expired or without rights).
+    pub const FORGE_UNAUTHORIZED: &str = "FORGE_UNAUTHORIZED";
 }

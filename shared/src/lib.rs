@@ -3,10 +3,13 @@
 
 pub mod api;
 pub mod backlog;
+pub mod codegen;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod forge;
 pub mod quality;
+pub mod queue;
 pub mod store;
 pub mod transfer;
 

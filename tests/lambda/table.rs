@@ -83,7 +83,11 @@ impl Table {
             .await
             .unwrap();
         let three = b
-            .create_story(story("Remember the device for 30 days", Some(one.id)), None, true)
+            .create_story(
+                story("Remember the device for 30 days", Some(one.id)),
+                None,
+                true,
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -103,7 +107,8 @@ impl Table {
                     when: steps("they ask for a magic link"),
                     then: steps("an email with a link valid for 15 minutes is sent"),
                     status: TestStatus::Draft,
-                },true
+                },
+                true,
             )
             .await
             .unwrap();

@@ -12,6 +12,7 @@ pub use error::ApiError;
 pub use routes::{resolve, routes, Operation, Resolution, Route};
 
 use crate::backlog::Backlog;
+use crate::codegen::CodeGen;
 use crate::quality::{LlmClient, LlmConfig};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde::Serialize;
@@ -145,6 +146,8 @@ pub struct App {
     pub build: BuildInfo,
     /// The optional LLM (any OpenAI-compatible Chat Completions endpoint).
     pub llm: Option<Arc<LlmClient>>,
+    /// Code generation, where a queue and a forge are configured.
+    pub codegen: Option<Arc<CodeGen>>,
 }
 
 impl App {
@@ -154,7 +157,13 @@ impl App {
             config: Arc::new(config),
             build: BuildInfo::current(),
             llm: None,
+            codegen: None,
         }
+    }
+
+    pub fn with_codegen(mut self, codegen: Option<CodeGen>) -> Self {
+        self.codegen = codegen.map(Arc::new);
+        self
     }
 
     pub fn with_llm(mut self, llm: Option<LlmClient>) -> Self {

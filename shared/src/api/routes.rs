@@ -31,6 +31,15 @@ pub enum Operation {
     Version,
     ExportBacklog,
     ImportBacklog,
+    UpdateProject,
+    GenerateCode,
+    ListRuns,
+    GetRun,
+    CancelRun,
+    RetryRun,
+    ListPrs,
+    StopTracking,
+    MergePr,
 }
 
 pub struct Route {
@@ -76,6 +85,15 @@ routes!(
     GET "/api/version" => Version,
     GET "/api/export" => ExportBacklog,
     POST "/api/import" => ImportBacklog,
+    PATCH "/api/projects/{id}" => UpdateProject,
+    POST "/api/stories/{id}/generate-code" => GenerateCode,
+    GET "/api/stories/{id}/runs" => ListRuns,
+    GET "/api/runs/{runId}" => GetRun,
+    POST "/api/runs/{runId}/cancel" => CancelRun,
+    POST "/api/runs/{runId}/retry" => RetryRun,
+    GET "/api/stories/{id}/prs" => ListPrs,
+    DELETE "/api/stories/{id}/prs/{number}" => StopTracking,
+    POST "/api/stories/{id}/prs/{number}/merge" => MergePr,
 );
 
 impl Operation {
@@ -103,6 +121,15 @@ impl Operation {
         Operation::Version,
         Operation::ExportBacklog,
         Operation::ImportBacklog,
+        Operation::UpdateProject,
+        Operation::GenerateCode,
+        Operation::ListRuns,
+        Operation::GetRun,
+        Operation::CancelRun,
+        Operation::RetryRun,
+        Operation::ListPrs,
+        Operation::StopTracking,
+        Operation::MergePr,
     ];
 
     pub fn name(self) -> &'static str {
@@ -130,6 +157,15 @@ impl Operation {
             Operation::Version => "version",
             Operation::ExportBacklog => "exportBacklog",
             Operation::ImportBacklog => "importBacklog",
+            Operation::UpdateProject => "updateProject",
+            Operation::GenerateCode => "generateCode",
+            Operation::ListRuns => "listRuns",
+            Operation::GetRun => "getRun",
+            Operation::CancelRun => "cancelRun",
+            Operation::RetryRun => "retryRun",
+            Operation::ListPrs => "listPrs",
+            Operation::StopTracking => "stopTracking",
+            Operation::MergePr => "mergePr",
         }
     }
 

@@ -10,8 +10,9 @@ mod stories;
 mod view;
 
 pub use items::{NewTask, NewTest};
+pub use projects::ProjectChanges;
 pub use stories::{DonePrerequisites, NewStory};
-pub use view::{DependencyRef, StoryView, TaskView, TestView};
+pub use view::{pr_entries, DependencyRef, PrEntry, StoryView, TaskView, TestView};
 
 use crate::domain::{Story, StoryId};
 use crate::error::{Error, Result};

@@ -80,3 +80,46 @@ impl Backlog {
         self.store.list_projects().await
     }
 }
+
+/// A partial update of a project.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectChanges {
+    pub name: Option<Title>,
+    pub description: Option<String>,
+    /// `Some(None)` removes the repository.
+    pub repository: Option<Option<String>>,
+}
+
+impl Backlog {
+    pub async fn update_project(
+        &self,
+        id: ProjectId,
+        expected: Option<u64>,
+        changes: ProjectChanges,
+    ) -> Result<Project> {
+        let current = self.project(id).await?;
+        let version = super::expect_version("project", id, current.version, expected)?;
+        let mut project = current.clone();
+        if let Some(name) = changes.name {
+            project.name = name;
+        }
+        if let Some(description) = changes.description {
+            project.description = description;
+        }
+        if let Some(repository) = changes.repository {
+            project.repository = repository;
+        }
+        if project == current {
+            return Ok(current);
+        }
+        project.version = version + 1;
+        project.updated_at = Timestamp::now();
+        self.store
+            .commit(vec![Write::PutProject {
+                project: project.clone(),
+                expect: Expect::Version(version),
+            }])
+            .await?;
+        Ok(project)
+    }
+}

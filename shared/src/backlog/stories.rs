@@ -338,6 +338,26 @@ impl Backlog {
     /// steps has been applied, no item is left without its story or parent.
     pub async fn delete_story(&self, id: StoryId, expected: Option<u64>) -> Result<usize> {
         let root = self.story(id).await?;
+        let before = self.store.project_contents(root.project_id).await?;
+        let mut subtree: HashSet<StoryId> = descendants(&before.stories, id)
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        subtree.insert(id);
+        if let Some(active) = before
+            .runs
+            .iter()
+            .find(|r| subtree.contains(&r.story_id) && !r.status.is_terminal())
+        {
+            return Err(Error::rule(
+                codes::RUN_IN_PROGRESS,
+                format!(
+                    "story {} has code run {} in progress; cancel it before deleting",
+                    active.story_id, active.run_id
+                ),
+                json!({"storyId": active.story_id, "runId": active.run_id}),
+            ));
+        }
         if !root.deleting {
             let version = expect_version("story", id, root.version, expected)?;
             let mut marked = root.clone();
@@ -416,6 +436,23 @@ fn deletion_steps(contents: &ProjectContents, root: StoryId) -> Vec<Vec<Write>> 
                 step.push(Write::DeleteTask {
                     project_id,
                     task: task.clone(),
+                    expect: Expect::Exists,
+                });
+            }
+            for pr in contents
+                .pull_requests
+                .iter()
+                .filter(|p| p.story_id == story.id)
+            {
+                step.push(Write::DeletePullRequest {
+                    project_id,
+                    pr: pr.clone(),
+                    expect: Expect::Exists,
+                });
+            }
+            for run in contents.runs.iter().filter(|r| r.story_id == story.id) {
+                step.push(Write::DeleteRun {
+                    run: run.clone(),
                     expect: Expect::Exists,
                 });
             }

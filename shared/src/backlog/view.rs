@@ -3,8 +3,8 @@
 
 use super::Backlog;
 use crate::domain::{
-    AcceptanceTest, Dependency, ProjectId, Relationship, Story, StoryId, StoryStatus, Task, Title,
-    Warning,
+    AcceptanceTest, CodeRun, Dependency, ProjectId, PullRequest, Relationship, RunStatus, Story,
+    StoryId, StoryStatus, Task, Title, Warning,
 };
 use crate::error::{Error, Result};
 use crate::store::{ProjectContents, StoryRecord};
@@ -23,9 +23,32 @@ pub struct StoryView {
     pub blocked_by: Vec<DependencyRef>,
     pub blocking: Vec<DependencyRef>,
     pub children: Vec<StoryView>,
+    pub prs: Vec<PrEntry>,
     pub invest_warnings: Vec<Warning>,
     pub invest_satisfied: bool,
     pub invest_health: Health,
+}
+
+/// A tracked pull request with the status of the run that opened it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrEntry {
+    #[serde(flatten)]
+    pub pr: PullRequest,
+    pub run_status: Option<RunStatus>,
+}
+
+/// The PR entries of one story.
+pub fn pr_entries(prs: Vec<PullRequest>, runs: &[CodeRun]) -> Vec<PrEntry> {
+    prs.into_iter()
+        .map(|pr| {
+            let run_status = runs
+                .iter()
+                .find(|r| r.run_id == pr.run_id)
+                .map(|r| r.status);
+            PrEntry { pr, run_status }
+        })
+        .collect()
 }
 
 /// A test with its Given/When/Then health, computed when read.
@@ -100,6 +123,7 @@ fn assemble(
     mut story: Story,
     tests: Vec<AcceptanceTest>,
     tasks: Vec<Task>,
+    prs: Vec<PrEntry>,
     outgoing: &[&Dependency],
     incoming: &[&Dependency],
     names: &Names<'_>,
@@ -120,6 +144,7 @@ fn assemble(
         blocked_by,
         blocking,
         children: Vec::new(),
+        prs,
         invest_satisfied: warnings.is_empty(),
         invest_health: Health {
             satisfied: warnings.is_empty(),
@@ -145,7 +170,13 @@ fn project_views(
         tests,
         tasks,
         links,
+        pull_requests,
+        runs,
     } = contents;
+    let mut prs_of: HashMap<StoryId, Vec<PullRequest>> = HashMap::new();
+    for pr in pull_requests {
+        prs_of.entry(pr.story_id).or_default().push(pr);
+    }
     let hidden = hidden_stories(&stories, pending_imports);
     let names: Names<'_> = stories
         .iter()
@@ -180,6 +211,7 @@ fn project_views(
             story.clone(),
             tests_of.remove(&story.id).unwrap_or_default(),
             tasks_of.remove(&story.id).unwrap_or_default(),
+            pr_entries(prs_of.remove(&story.id).unwrap_or_default(), &runs),
             outgoing
                 .get(&story.id)
                 .map(Vec::as_slice)
@@ -282,6 +314,9 @@ impl Backlog {
             tasks,
             dependencies,
             dependents,
+            pull_requests,
+            runs,
+            active_run: _,
         } = record;
         let linked: Vec<StoryId> = dependencies
             .iter()
@@ -296,6 +331,9 @@ impl Backlog {
         let names: Names<'_> = others.iter().map(|s| (s.id, s)).collect();
         let outgoing: Vec<&Dependency> = dependencies.iter().collect();
         let incoming: Vec<&Dependency> = dependents.iter().collect();
-        Ok(assemble(story, tests, tasks, &outgoing, &incoming, &names))
+        let prs = pr_entries(pull_requests, &runs);
+        Ok(assemble(
+            story, tests, tasks, prs, &outgoing, &incoming, &names,
+        ))
     }
 }

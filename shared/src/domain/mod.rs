@@ -5,6 +5,7 @@ mod dependency;
 mod ids;
 mod project;
 mod quality;
+mod run;
 mod story;
 mod task;
 mod time;
@@ -15,10 +16,11 @@ pub use dependency::Dependency;
 pub use ids::{Counter, ProjectId, RunId, StoryId, TaskId, TestId};
 pub use project::Project;
 pub use quality::{InvestAnalysis, Warning};
+pub use run::{CodeRun, PullRequest, RunSummary, VerifyOutcome, WorkerBeat};
 pub use story::{Story, StoryChanges, StoryContent};
 pub use task::{Task, TaskChanges};
 pub use time::Timestamp;
 pub use values::{
-    optional_email, Component, Email, Hours, Relationship, Steps, StoryStatus, TaskStatus,
-    TestStatus, Title, TITLE_MAX_CHARS,
+    optional_email, Component, Email, Hours, Relationship, RunStatus, Steps, StoryStatus,
+    TaskStatus, TestStatus, Title, TITLE_MAX_CHARS,
 };

@@ -196,6 +196,34 @@ labeled_enum!(
 );
 
 labeled_enum!(
+    /// Where a code run is. The last five are terminal.
+    RunStatus {
+        Queued => "queued",
+        Preparing => "preparing",
+        Running => "running",
+        Pushing => "pushing",
+        Succeeded => "succeeded",
+        NoChanges => "no_changes",
+        Failed => "failed",
+        Cancelled => "cancelled",
+        TimedOut => "timed_out",
+    }
+);
+
+impl RunStatus {
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Succeeded
+                | RunStatus::NoChanges
+                | RunStatus::Failed
+                | RunStatus::Cancelled
+                | RunStatus::TimedOut
+        )
+    }
+}
+
+labeled_enum!(
     /// How one story relates to another it names.
     Relationship {
         Depends => "depends",

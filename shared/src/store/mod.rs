@@ -10,7 +10,8 @@ pub mod dynamodb;
 pub mod sqlite;
 
 use crate::domain::{
-    AcceptanceTest, Counter, Dependency, Project, ProjectId, Story, StoryId, Task, TaskId, TestId,
+    AcceptanceTest, CodeRun, Counter, Dependency, Project, ProjectId, PullRequest, RunId, Story,
+    StoryId, Task, TaskId, TestId, WorkerBeat,
 };
 use crate::error::Result;
 use async_trait::async_trait;
@@ -77,6 +78,35 @@ pub enum Write {
         project_id: ProjectId,
         link: Dependency,
     },
+    PutRun {
+        run: CodeRun,
+        expect: Expect,
+    },
+    DeleteRun {
+        run: CodeRun,
+        expect: Expect,
+    },
+    PutPullRequest {
+        project_id: ProjectId,
+        pr: PullRequest,
+        expect: Expect,
+    },
+    DeletePullRequest {
+        project_id: ProjectId,
+        pr: PullRequest,
+        expect: Expect,
+    },
+    /// A story's one active-run slot: taken with `Absent`, so a second run
+    /// cannot start while one is active.
+    ClaimActiveRun {
+        story_id: StoryId,
+        run_id: RunId,
+    },
+    /// Free the slot; holds only if this run has it.
+    ReleaseActiveRun {
+        story_id: StoryId,
+        run_id: RunId,
+    },
 }
 
 /// A story with everything stored under it.
@@ -89,6 +119,10 @@ pub struct StoryRecord {
     pub dependencies: Vec<Dependency>,
     /// Links from other stories to this one.
     pub dependents: Vec<Dependency>,
+    pub pull_requests: Vec<PullRequest>,
+    pub runs: Vec<CodeRun>,
+    /// The run that holds the story's one active slot, if any.
+    pub active_run: Option<RunId>,
 }
 
 /// Everything of one project, for building the tree.
@@ -98,6 +132,8 @@ pub struct ProjectContents {
     pub tests: Vec<AcceptanceTest>,
     pub tasks: Vec<Task>,
     pub links: Vec<Dependency>,
+    pub pull_requests: Vec<PullRequest>,
+    pub runs: Vec<CodeRun>,
 }
 
 #[async_trait]
@@ -132,6 +168,17 @@ pub trait Store: Send + Sync {
     async fn project_stories(&self, project: ProjectId) -> Result<Vec<Story>>;
 
     async fn get_test(&self, id: TestId) -> Result<Option<AcceptanceTest>>;
+    async fn get_run(&self, id: RunId) -> Result<Option<CodeRun>>;
+
+    /// Append one chunk to a run's log (not transactional; `seq` orders them).
+    async fn append_log(&self, run: RunId, seq: u64, chunk: String) -> Result<()>;
+    /// The whole log of a run, in order.
+    async fn read_log(&self, run: RunId) -> Result<String>;
+
+    /// Record a worker's heartbeat (replacing its previous one).
+    async fn record_worker(&self, beat: WorkerBeat) -> Result<()>;
+    /// Every worker's last heartbeat.
+    async fn workers(&self) -> Result<Vec<WorkerBeat>>;
     async fn get_task(&self, id: TaskId) -> Result<Option<Task>>;
 
     /// Apply every write or none. A failed expectation is
@@ -166,6 +213,15 @@ impl Write {
                 "dependency",
                 format!("{}->{}", link.story_id, link.depends_on_story_id),
             ),
+            Write::PutRun { run, .. } | Write::DeleteRun { run, .. } => {
+                ("run", run.run_id.to_string())
+            }
+            Write::PutPullRequest { pr, .. } | Write::DeletePullRequest { pr, .. } => {
+                ("pull request", pr.number.to_string())
+            }
+            Write::ClaimActiveRun { story_id, .. } | Write::ReleaseActiveRun { story_id, .. } => {
+                ("active run of story", story_id.to_string())
+            }
         }
     }
 
@@ -180,8 +236,14 @@ impl Write {
             | Write::PutTask { expect, .. }
             | Write::DeleteTask { expect, .. }
             | Write::CheckStory { expect, .. } => *expect,
-            Write::PutLink { .. } => Expect::Absent,
+            Write::PutRun { expect, .. }
+            | Write::DeleteRun { expect, .. }
+            | Write::PutPullRequest { expect, .. }
+            | Write::DeletePullRequest { expect, .. } => *expect,
+            Write::PutLink { .. } | Write::ClaimActiveRun { .. } => Expect::Absent,
             Write::DeleteLink { .. } => Expect::Exists,
+            // The slot's stored version is the id of the run holding it.
+            Write::ReleaseActiveRun { run_id, .. } => Expect::Version(run_id.0),
         }
     }
 

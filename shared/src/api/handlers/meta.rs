@@ -3,22 +3,54 @@
 use crate::api::input::Input;
 use crate::api::{App, Response};
 use http::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
+
+/// A worker is counted alive when its last heartbeat is this recent.
+const WORKER_FRESH_SECS: i64 = 60;
 
 /// `ok`, or `degraded` (still 200) when a dependency is down.
 pub async fn health(app: &App) -> Input<Response> {
     let store = app.backlog.store();
-    let (store_report, ok) = match store.ping().await {
-        Ok(latency) => (
-            json!({"kind": store.kind(), "ok": true, "latencyMs": latency.as_secs_f64() * 1e3}),
-            true,
-        ),
+    let mut ok = true;
+    let store_report = match store.ping().await {
+        Ok(latency) => {
+            json!({"kind": store.kind(), "ok": true, "latencyMs": latency.as_secs_f64() * 1e3})
+        }
         Err(e) => {
             tracing::warn!(error = %e, "store health check failed");
-            (
-                json!({"kind": store.kind(), "ok": false, "error": e.to_string()}),
-                false,
-            )
+            ok = false;
+            json!({"kind": store.kind(), "ok": false, "error": e.to_string()})
+        }
+    };
+    let (queue, workers, forge) = match &app.codegen {
+        None => (Value::Null, Value::Null, Value::Null),
+        Some(codegen) => {
+            let queue = match codegen.queue.depth().await {
+                Ok(d) => {
+                    json!({"kind": codegen.queue.kind(), "ok": true, "visible": d.visible, "inFlight": d.in_flight, "deadLetter": d.dead_letter})
+                }
+                Err(e) => {
+                    ok = false;
+                    json!({"kind": codegen.queue.kind(), "ok": false, "error": e.to_string()})
+                }
+            };
+            let workers = match store.workers().await {
+                Ok(beats) => {
+                    let now = crate::domain::Timestamp::now().millis();
+                    let alive: Vec<_> = beats
+                        .iter()
+                        .filter(|b| now - b.heartbeat_at.millis() <= WORKER_FRESH_SECS * 1000)
+                        .collect();
+                    json!({
+                        "alive": alive.len(),
+                        "lastHeartbeat": beats.iter().map(|b| b.heartbeat_at).max(),
+                        "activeRuns": alive.iter().flat_map(|b| b.active_runs.iter()).collect::<Vec<_>>(),
+                        "workers": beats,
+                    })
+                }
+                Err(e) => json!({"error": e.to_string()}),
+            };
+            (queue, workers, json!({"kind": codegen.forge.kind()}))
         }
     };
     let body = json!({
@@ -26,6 +58,11 @@ pub async fn health(app: &App) -> Input<Response> {
         "version": app.build.version,
         "commit": app.build.commit,
         "store": store_report,
+        "queue": queue,
+        "workers": workers,
+        "forge": forge,
+        "llm": {"configured": app.llm.is_some(), "model": app.llm.as_ref().map(|l| l.model().to_string())},
+        "epicPoints": crate::quality::EPIC_POINTS,
     });
     Ok(Response::json(StatusCode::OK, &body))
 }

@@ -1,6 +1,7 @@
 //! One handler per operation: a plain async function from the request to a
 //! response, calling the backlog.
 
+mod codegen;
 mod items;
 mod meta;
 mod projects;
@@ -36,5 +37,14 @@ pub async fn handle(app: &App, operation: Operation, req: &Request) -> Result<Re
         Version => Ok(meta::version(app)),
         ExportBacklog => transfer::export(app, req).await,
         ImportBacklog => transfer::import(app, req).await,
+        UpdateProject => projects::update_project(app, req).await,
+        GenerateCode => codegen::generate_code(app, req).await,
+        ListRuns => codegen::list_runs(app, req).await,
+        GetRun => codegen::get_run(app, req).await,
+        CancelRun => codegen::cancel_run(app, req).await,
+        RetryRun => codegen::retry_run(app, req).await,
+        ListPrs => codegen::list_prs(app, req).await,
+        StopTracking => codegen::stop_tracking(app, req).await,
+        MergePr => codegen::merge_pr(app, req).await,
     }
 }

@@ -1,5 +1,6 @@
 use crate::api::input::{Body, Input};
-use crate::api::{App, Request, Response};
+use crate::api::{ApiError, App, Request, Response};
+use crate::backlog::ProjectChanges;
 use crate::domain::ProjectId;
 use http::StatusCode;
 
@@ -14,7 +15,13 @@ pub async fn create_project(app: &App, req: &Request) -> Input<Response> {
     let body = Body::parse(req)?;
     let name = body.required_title("name")?;
     let description = body.text("description")?.unwrap_or_default();
-    let repository = body.text("repository")?.filter(|r| !r.trim().is_empty());
+    let repository = match body.text("repository")?.filter(|r| !r.trim().is_empty()) {
+        Some(r) => Some(
+            crate::forge::normalize_repository(&r)
+                .map_err(|reason| ApiError::invalid("repository", reason))?,
+        ),
+        None => None,
+    };
     let project = app
         .backlog
         .create_project(name, description, repository)
@@ -27,5 +34,28 @@ pub async fn get_project(app: &App, req: &Request) -> Input<Response> {
     Ok(Response::json(
         StatusCode::OK,
         &app.backlog.project(id).await?,
+    ))
+}
+
+pub async fn update_project(app: &App, req: &Request) -> Input<Response> {
+    let id = ProjectId(req.id_param("id")?);
+    let body = Body::parse(req)?;
+    let repository = match body.text("repository")? {
+        None => None,
+        Some(r) if r.trim().is_empty() => Some(None),
+        Some(r) => Some(Some(
+            crate::forge::normalize_repository(&r)
+                .map_err(|reason| ApiError::invalid("repository", reason))?,
+        )),
+    };
+    let changes = ProjectChanges {
+        name: body.title("name")?,
+        description: body.text("description")?,
+        repository,
+    };
+    let expected = req.expected_version(&body)?;
+    Ok(Response::json(
+        StatusCode::OK,
+        &app.backlog.update_project(id, expected, changes).await?,
     ))
 }

@@ -2,7 +2,9 @@
 //! serde_dynamo) plus the key attributes of `keys`.
 
 use super::keys::*;
-use crate::domain::{AcceptanceTest, Dependency, Project, ProjectId, Story, Task};
+use crate::domain::{
+    AcceptanceTest, CodeRun, Dependency, Project, ProjectId, PullRequest, Story, Task,
+};
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -143,4 +145,43 @@ pub fn version_of(item: &Item) -> Option<u64> {
     item.get("version")
         .and_then(|v| v.as_n().ok())
         .and_then(|n| n.parse().ok())
+}
+
+pub fn run_item(run: &CodeRun) -> Result<Item> {
+    Ok(with_keys(
+        encode(run)?,
+        [
+            (PK, Some(story_pk(run.story_id))),
+            (SK, Some(run_sk(run.run_id))),
+            (GSI1PK, Some(project_gsi(run.project_id))),
+            (GSI1SK, Some(run_sk(run.run_id))),
+            (GSI2PK, None),
+            (GSI2SK, None),
+        ],
+    ))
+}
+
+pub fn pull_request_item(project: ProjectId, pr: &PullRequest) -> Result<Item> {
+    Ok(with_keys(
+        encode(pr)?,
+        [
+            (PK, Some(story_pk(pr.story_id))),
+            (SK, Some(pr_sk(pr.number))),
+            (GSI1PK, Some(project_gsi(project))),
+            (GSI1SK, Some(pr_gsi_sk(pr.story_id, pr.number))),
+            (GSI2PK, None),
+            (GSI2SK, None),
+        ],
+    ))
+}
+
+/// The slot's `version` is the id of the run that holds it, so releasing it
+/// can be conditional on that run.
+pub fn active_run_item(story: crate::domain::StoryId, run: crate::domain::RunId) -> Item {
+    let mut item = key(story_pk(story), ACTIVE_RUN_SK);
+    item.insert(
+        "version".into(),
+        aws_sdk_dynamodb::types::AttributeValue::N(run.to_string()),
+    );
+    item
 }

@@ -11,8 +11,13 @@
 //! | test → story| `TEST#<id>`     | `POINTER`        |                     |                 |                    |
 //! | task → story| `TASK#<id>`     | `POINTER`        |                     |                 |                    |
 //! | counter     | `COUNTER#<name>`| `COUNTER`        |                     |                 |                    |
+//! | code run    | `STORY#<sid>`   | `RUN#<id>`       | `PROJECT#<pid>`     | `RUN#<id>`      |                    |
+//! | run → story | `RUN#<id>`      | `POINTER`        |                     |                 |                    |
+//! | run log     | `RUNLOG#<id>`   | `LOG#<seq, 10 digits>` |               |                 |                    |
+//! | pull request| `STORY#<sid>`   | `PR#<number>`    | `PROJECT#<pid>`     | `PR#<sid>#<n>`  |                    |
+//! | active run  | `STORY#<sid>`   | `ACTIVERUN`      |                     |                 |                    |
 
-use crate::domain::{ProjectId, StoryId, TaskId, TestId};
+use crate::domain::{ProjectId, RunId, StoryId, TaskId, TestId};
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
@@ -77,6 +82,26 @@ pub fn test_pointer_pk(id: TestId) -> String {
 pub fn task_pointer_pk(id: TaskId) -> String {
     format!("TASK#{id}")
 }
+pub fn run_sk(id: RunId) -> String {
+    format!("RUN#{id}")
+}
+pub fn run_pointer_pk(id: RunId) -> String {
+    format!("RUN#{id}")
+}
+pub fn run_log_pk(id: RunId) -> String {
+    format!("RUNLOG#{id}")
+}
+pub fn run_log_sk(seq: u64) -> String {
+    format!("LOG#{seq:010}")
+}
+pub fn pr_sk(number: u64) -> String {
+    format!("PR#{number}")
+}
+pub fn pr_gsi_sk(story: StoryId, number: u64) -> String {
+    format!("PR#{story}#{number}")
+}
+pub const ACTIVE_RUN_SK: &str = "ACTIVERUN";
+
 pub fn counter_pk(name: &str) -> String {
     format!("COUNTER#{name}")
 }
@@ -89,6 +114,9 @@ pub enum Kind {
     Task,
     Link,
     BackLink,
+    Run,
+    PullRequest,
+    ActiveRun,
     Other,
 }
 
@@ -103,6 +131,12 @@ pub fn kind_of(sort_key: &str) -> Kind {
         Kind::Link
     } else if sort_key.starts_with("DEPENDENT#") {
         Kind::BackLink
+    } else if sort_key.starts_with("RUN#") {
+        Kind::Run
+    } else if sort_key.starts_with("PR#") {
+        Kind::PullRequest
+    } else if sort_key == ACTIVE_RUN_SK {
+        Kind::ActiveRun
     } else {
         Kind::Other
     }

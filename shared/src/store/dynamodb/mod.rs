@@ -10,7 +10,8 @@ mod writes;
 
 use super::{ProjectContents, Store, StoryRecord, Write};
 use crate::domain::{
-    AcceptanceTest, Counter, Dependency, Project, ProjectId, Story, StoryId, Task, TaskId, TestId,
+    AcceptanceTest, CodeRun, Counter, Dependency, Project, ProjectId, PullRequest, RunId, Story,
+    StoryId, Task, TaskId, TestId, WorkerBeat,
 };
 use crate::error::{Error, Result};
 use async_trait::async_trait;
@@ -233,6 +234,7 @@ enum Outcome {
 fn record_from(items: Vec<Item>) -> Result<Option<StoryRecord>> {
     let mut story = None;
     let (mut tests, mut tasks, mut dependencies, mut dependents) = (vec![], vec![], vec![], vec![]);
+    let (mut pull_requests, mut runs, mut active_run) = (vec![], vec![], None);
     for item in items {
         match kind_of(&sort_key(&item, SK)) {
             Kind::Story => story = Some(decode::<Story>(item)?),
@@ -240,9 +242,14 @@ fn record_from(items: Vec<Item>) -> Result<Option<StoryRecord>> {
             Kind::Task => tasks.push(decode::<Task>(item)?),
             Kind::Link => dependencies.push(decode::<Dependency>(item)?),
             Kind::BackLink => dependents.push(decode::<Dependency>(item)?),
+            Kind::Run => runs.push(decode::<CodeRun>(item)?),
+            Kind::PullRequest => pull_requests.push(decode::<PullRequest>(item)?),
+            Kind::ActiveRun => active_run = version_of(&item).map(RunId),
             Kind::Other => {}
         }
     }
+    pull_requests.sort_by_key(|p: &PullRequest| p.number);
+    runs.sort_by_key(|r: &CodeRun| r.run_id);
     tests.sort_by_key(|t: &AcceptanceTest| t.id);
     tasks.sort_by_key(|t: &Task| t.id);
     dependencies.sort_by_key(|d: &Dependency| d.depends_on_story_id);
@@ -253,6 +260,9 @@ fn record_from(items: Vec<Item>) -> Result<Option<StoryRecord>> {
         tasks,
         dependencies,
         dependents,
+        pull_requests,
+        runs,
+        active_run,
     }))
 }
 
@@ -386,9 +396,15 @@ impl Store for DynamoStore {
                 Kind::Test => contents.tests.push(decode(item)?),
                 Kind::Task => contents.tasks.push(decode(item)?),
                 Kind::Link => contents.links.push(decode(item)?),
-                Kind::BackLink | Kind::Other => {}
+                Kind::Run => contents.runs.push(decode(item)?),
+                Kind::PullRequest => contents.pull_requests.push(decode(item)?),
+                Kind::BackLink | Kind::ActiveRun | Kind::Other => {}
             }
         }
+        contents.runs.sort_by_key(|r| r.run_id);
+        contents
+            .pull_requests
+            .sort_by_key(|p| (p.story_id, p.number));
         contents.stories.sort_by_key(|s| s.id);
         contents.tests.sort_by_key(|t| t.id);
         contents.tasks.sort_by_key(|t| t.id);
@@ -421,6 +437,57 @@ impl Store for DynamoStore {
             .await?
             .map(decode)
             .transpose()
+    }
+
+    async fn get_run(&self, id: RunId) -> Result<Option<CodeRun>> {
+        let Some(pointer) = self.get_item(key(run_pointer_pk(id), POINTER_SK)).await? else {
+            return Ok(None);
+        };
+        let story = pointer_story(&pointer)?;
+        self.get_item(key(story_pk(story), run_sk(id)))
+            .await?
+            .map(decode)
+            .transpose()
+    }
+
+    async fn append_log(&self, run: RunId, seq: u64, chunk: String) -> Result<()> {
+        let mut item = key(run_log_pk(run), run_log_sk(seq));
+        item.insert("chunk".into(), s(chunk));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(sdk_error("appending to a run log"))?;
+        Ok(())
+    }
+
+    async fn read_log(&self, run: RunId) -> Result<String> {
+        let items = self.query(None, PK, run_log_pk(run), None).await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| i.get("chunk").and_then(|v| v.as_s().ok()))
+            .map(String::as_str)
+            .collect())
+    }
+
+    async fn record_worker(&self, beat: WorkerBeat) -> Result<()> {
+        let mut item = encode(&beat)?;
+        item.extend(key("WORKERS".into(), format!("WORKER#{}", beat.id)));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(sdk_error("recording a worker"))?;
+        Ok(())
+    }
+
+    async fn workers(&self) -> Result<Vec<WorkerBeat>> {
+        let items = self.query(None, PK, "WORKERS".into(), None).await?;
+        items.into_iter().map(decode).collect()
     }
 
     async fn get_task(&self, id: TaskId) -> Result<Option<Task>> {

@@ -112,6 +112,15 @@ pub fn primary_key(write: &Write) -> Item {
         Write::PutLink { link, .. } | Write::DeleteLink { link, .. } => {
             key(story_pk(link.story_id), link_sk(link.depends_on_story_id))
         }
+        Write::PutRun { run, .. } | Write::DeleteRun { run, .. } => {
+            key(story_pk(run.story_id), run_sk(run.run_id))
+        }
+        Write::PutPullRequest { pr, .. } | Write::DeletePullRequest { pr, .. } => {
+            key(story_pk(pr.story_id), pr_sk(pr.number))
+        }
+        Write::ClaimActiveRun { story_id, .. } | Write::ReleaseActiveRun { story_id, .. } => {
+            key(story_pk(*story_id), ACTIVE_RUN_SK)
+        }
     }
 }
 
@@ -176,6 +185,37 @@ pub fn items(table: &str, write: &Write) -> Result<Vec<TransactWriteItem>> {
                 None,
             )?,
         ],
+        Write::PutRun { run, expect } => {
+            let mut v = vec![put(table, run_item(run)?, Some(*expect))?];
+            if *expect == Expect::Absent {
+                v.push(put(
+                    table,
+                    pointer_item(run_pointer_pk(run.run_id), run.story_id),
+                    None,
+                )?);
+            }
+            v
+        }
+        Write::DeleteRun { run, .. } => vec![
+            delete(table, primary_key(write), expect)?,
+            delete(table, key(run_pointer_pk(run.run_id), POINTER_SK), None)?,
+        ],
+        Write::PutPullRequest {
+            project_id,
+            pr,
+            expect,
+        } => {
+            vec![put(
+                table,
+                pull_request_item(*project_id, pr)?,
+                Some(*expect),
+            )?]
+        }
+        Write::DeletePullRequest { .. } => vec![delete(table, primary_key(write), expect)?],
+        Write::ClaimActiveRun { story_id, run_id } => {
+            vec![put(table, active_run_item(*story_id, *run_id), expect)?]
+        }
+        Write::ReleaseActiveRun { .. } => vec![delete(table, primary_key(write), expect)?],
     })
 }
 
@@ -212,6 +252,13 @@ fn item_keys(write: &Write) -> Vec<(String, String)> {
         }
         | Write::DeleteTask { task, .. } => {
             keys.push((task_pointer_pk(task.id), POINTER_SK.into()))
+        }
+        Write::PutRun {
+            run,
+            expect: Expect::Absent,
+        }
+        | Write::DeleteRun { run, .. } => {
+            keys.push((run_pointer_pk(run.run_id), POINTER_SK.into()))
         }
         Write::PutLink { link, .. } | Write::DeleteLink { link, .. } => keys.push((
             story_pk(link.depends_on_story_id),

@@ -6,7 +6,8 @@ mod schema;
 
 use super::{Expect, ProjectContents, Store, StoryRecord, Write};
 use crate::domain::{
-    AcceptanceTest, Counter, Project, ProjectId, Story, StoryId, Task, TaskId, TestId,
+    AcceptanceTest, CodeRun, Counter, Project, ProjectId, RunId, Story, StoryId, Task, TaskId,
+    TestId, WorkerBeat,
 };
 use crate::error::{Error, Result};
 use async_trait::async_trait;
@@ -169,6 +170,18 @@ fn found_version(tx: &Transaction<'_>, write: &Write) -> Result<Option<u64>> {
             "SELECT 0 FROM story_dependencies WHERE story_id = ?1 AND depends_on_story_id = ?2",
             [link.story_id.0, link.depends_on_story_id.0],
         ),
+        Write::PutRun { run, .. } | Write::DeleteRun { run, .. } => (
+            "SELECT version FROM code_runs WHERE run_id = ?1",
+            [run.run_id.0, 0],
+        ),
+        Write::PutPullRequest { pr, .. } | Write::DeletePullRequest { pr, .. } => (
+            "SELECT version FROM pull_requests WHERE story_id = ?1 AND number = ?2",
+            [pr.story_id.0, pr.number],
+        ),
+        Write::ClaimActiveRun { story_id, .. } | Write::ReleaseActiveRun { story_id, .. } => (
+            "SELECT run_id FROM active_runs WHERE story_id = ?1",
+            [story_id.0, 0],
+        ),
     };
     let mut stmt = tx
         .prepare_cached(sql)
@@ -234,6 +247,26 @@ fn apply(tx: &Transaction<'_>, write: &Write) -> Result<()> {
             "DELETE FROM story_dependencies WHERE story_id = ?1 AND depends_on_story_id = ?2",
             &[&link.story_id.0, &link.depends_on_story_id.0],
         ),
+        Write::PutRun { run, .. } => exec(
+            "INSERT OR REPLACE INTO code_runs (run_id, story_id, project_id, version, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
+            &[&run.run_id.0, &run.story_id.0, &run.project_id.0, &run.version, &to_doc(run)?],
+        ),
+        Write::DeleteRun { run, .. } => exec("DELETE FROM code_runs WHERE run_id = ?1", &[&run.run_id.0]),
+        Write::PutPullRequest { project_id, pr, .. } => exec(
+            "INSERT OR REPLACE INTO pull_requests (story_id, number, project_id, version, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
+            &[&pr.story_id.0, &pr.number, &project_id.0, &pr.version, &to_doc(pr)?],
+        ),
+        Write::DeletePullRequest { pr, .. } => exec(
+            "DELETE FROM pull_requests WHERE story_id = ?1 AND number = ?2",
+            &[&pr.story_id.0, &pr.number],
+        ),
+        Write::ClaimActiveRun { story_id, run_id } => exec(
+            "INSERT INTO active_runs (story_id, run_id) VALUES (?1, ?2)",
+            &[&story_id.0, &run_id.0],
+        ),
+        Write::ReleaseActiveRun { story_id, .. } => {
+            exec("DELETE FROM active_runs WHERE story_id = ?1", &[&story_id.0])
+        }
     }
 }
 
@@ -362,6 +395,13 @@ impl Store for SqliteStore {
                     "SELECT doc FROM story_dependencies WHERE depends_on_story_id = ?1 ORDER BY story_id",
                     id.0,
                 )?,
+                pull_requests: docs(c, "SELECT doc FROM pull_requests WHERE story_id = ?1 ORDER BY number", id.0)?,
+                runs: docs(c, "SELECT doc FROM code_runs WHERE story_id = ?1 ORDER BY run_id", id.0)?,
+                active_run: c
+                    .query_row("SELECT run_id FROM active_runs WHERE story_id = ?1", [id.0], |r| r.get::<_, u64>(0))
+                    .optional()
+                    .map_err(db_error("reading the active run"))?
+                    .map(RunId),
             }))
         })
         .await
@@ -381,6 +421,12 @@ impl Store for SqliteStore {
                         "SELECT doc FROM story_dependencies WHERE project_id = ?1 ORDER BY story_id, depends_on_story_id",
                         project.0,
                     )?,
+                    pull_requests: docs(
+                        c,
+                        "SELECT doc FROM pull_requests WHERE project_id = ?1 ORDER BY story_id, number",
+                        project.0,
+                    )?,
+                    runs: docs(c, "SELECT doc FROM code_runs WHERE project_id = ?1 ORDER BY run_id", project.0)?,
                 })
             })();
             c.execute_batch("COMMIT").map_err(db_error("ending a read"))?;
@@ -402,6 +448,58 @@ impl Store for SqliteStore {
 
     async fn get_test(&self, id: TestId) -> Result<Option<AcceptanceTest>> {
         self.read(move |c| one_doc(c, "SELECT doc FROM acceptance_tests WHERE id = ?1", id.0))
+            .await
+    }
+
+    async fn get_run(&self, id: RunId) -> Result<Option<CodeRun>> {
+        self.read(move |c| one_doc(c, "SELECT doc FROM code_runs WHERE run_id = ?1", id.0))
+            .await
+    }
+
+    async fn append_log(&self, run: RunId, seq: u64, chunk: String) -> Result<()> {
+        self.write(move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO run_logs (run_id, seq, chunk) VALUES (?1, ?2, ?3)",
+                params![run.0, seq, chunk],
+            )
+            .map(|_| ())
+            .map_err(db_error("appending to a run log"))
+        })
+        .await
+    }
+
+    async fn read_log(&self, run: RunId) -> Result<String> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached("SELECT chunk FROM run_logs WHERE run_id = ?1 ORDER BY seq")
+                .map_err(db_error("preparing a query"))?;
+            let rows = stmt
+                .query_map([run.0], |r| r.get::<_, String>(0))
+                .map_err(db_error("querying"))?;
+            let mut log = String::new();
+            for row in rows {
+                log.push_str(&row.map_err(db_error("reading a row"))?);
+            }
+            Ok(log)
+        })
+        .await
+    }
+
+    async fn record_worker(&self, beat: WorkerBeat) -> Result<()> {
+        let doc = to_doc(&beat)?;
+        self.write(move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO workers (id, doc) VALUES (?1, ?2)",
+                params![beat.id, doc],
+            )
+            .map(|_| ())
+            .map_err(db_error("recording a worker"))
+        })
+        .await
+    }
+
+    async fn workers(&self) -> Result<Vec<WorkerBeat>> {
+        self.read(|c| docs(c, "SELECT doc FROM workers WHERE ?1 = ?1 ORDER BY id", 0))
             .await
     }
 

@@ -7,10 +7,11 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "backlog",
-    r#"
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "backlog",
+        r#"
 CREATE TABLE counters (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -57,7 +58,46 @@ CREATE TABLE story_dependencies (
 CREATE INDEX dependencies_by_target ON story_dependencies(depends_on_story_id);
 CREATE INDEX dependencies_by_project ON story_dependencies(project_id);
 "#,
-)];
+    ),
+    (
+        3,
+        "code runs",
+        r#"
+CREATE TABLE code_runs (
+    run_id     INTEGER PRIMARY KEY,
+    story_id   INTEGER NOT NULL REFERENCES stories(id) DEFERRABLE INITIALLY DEFERRED,
+    project_id INTEGER NOT NULL,
+    version    INTEGER NOT NULL,
+    doc        TEXT NOT NULL
+);
+CREATE INDEX runs_by_story ON code_runs(story_id);
+CREATE INDEX runs_by_project ON code_runs(project_id);
+CREATE TABLE run_logs (
+    run_id INTEGER NOT NULL REFERENCES code_runs(run_id) ON DELETE CASCADE,
+    seq    INTEGER NOT NULL,
+    chunk  TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE pull_requests (
+    story_id   INTEGER NOT NULL REFERENCES stories(id) DEFERRABLE INITIALLY DEFERRED,
+    number     INTEGER NOT NULL,
+    project_id INTEGER NOT NULL,
+    version    INTEGER NOT NULL,
+    doc        TEXT NOT NULL,
+    PRIMARY KEY (story_id, number)
+);
+CREATE INDEX pull_requests_by_project ON pull_requests(project_id);
+CREATE TABLE active_runs (
+    story_id INTEGER PRIMARY KEY REFERENCES stories(id) DEFERRABLE INITIALLY DEFERRED,
+    run_id   INTEGER NOT NULL
+);
+CREATE TABLE workers (
+    id  TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+);
+"#,
+    ),
+];
 
 /// Bring the schema up to the newest migration.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
