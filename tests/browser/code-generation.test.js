@@ -15,13 +15,22 @@ import { join } from 'node:path';
 import { open, screenshot } from './harness.js';
 import { noProblems, openStory, WELL_FORMED } from './flows.js';
 
+/** This server has no code generation configured; the double says it has. */
+async function withForge(page) {
+  await page.route('**/api/health', async (route) => {
+    const response = await route.fetch();
+    const health = await response.json();
+    return json(route, 200, { ...health, forge: { kind: 'local' }, queue: { kind: 'sqlite', ok: true, visible: 0, inFlight: 0, deadLetter: 0 } });
+  });
+}
+
 const json = (route, status, body) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
 
 /** A run that moves one state per poll, its log growing as it goes. */
 function scriptedRun(storyId) {
   const states = ['queued', 'preparing', 'running', 'running', 'pushing', 'succeeded'];
   const log = [
-    '[worker] claimed run-1 attempt 1',
+    '[worker] claimed run 1 attempt 1',
     '[git] cloned, checked out aipm/1-export-the-backlog-as-csv',
     '[agent] claude -p < TASK.md',
     '[agent] wrote src/export/csv.rs (+84 -0)',
@@ -30,7 +39,7 @@ function scriptedRun(storyId) {
   ];
   let polls = 0;
   const base = {
-    runId: 'run-1', storyId, agent: 'claude', branchName: 'aipm/1-export-the-backlog-as-csv',
+    runId: 1, storyId, agent: 'claude', branchName: 'aipm/1-export-the-backlog-as-csv',
     prNumber: 7, prUrl: 'https://github.com/acme/shop/pull/7', attempt: 1,
     createdAt: '2026-11-26T10:00:00.000Z', startedAt: '2026-11-26T10:00:01.000Z', error: null,
   };
@@ -42,7 +51,9 @@ function scriptedRun(storyId) {
       return {
         ...base, status,
         finishedAt: status === 'succeeded' ? '2026-11-26T10:03:12.000Z' : null,
-        summary: status === 'succeeded' ? { commits: 2, filesChanged: 3, verify: 'passed' } : null,
+        summary: status === 'succeeded'
+          ? { agentExitCode: 0, commits: 2, filesChanged: 3, insertions: 84, deletions: 0, verify: { command: 'cargo test', exitCode: 0, passed: true } }
+          : null,
         log: log.slice(0, polls + 1).join('\n'),
       };
     },
@@ -52,16 +63,19 @@ function scriptedRun(storyId) {
 
 test('given a story, when I generate code, then the run shows live until it succeeded with its log, PR link and PR card', async (t) => {
   const { page, problems } = await open(t, { before: (a) => a.createStory(WELL_FORMED) });
+  await withForge(page);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
   const run = scriptedRun(1);
   let started = false;
   const pr = {
     number: 7, prUrl: 'https://api.github.com/repos/acme/shop/pulls/7', htmlUrl: 'https://github.com/acme/shop/pull/7',
     branchName: 'aipm/1-export-the-backlog-as-csv', repo: 'acme/shop', taskTitle: 'Export the backlog as CSV',
-    createdAt: '2026-11-26T10:00:00.000Z', updatedAt: '2026-11-26T10:03:12.000Z', assignee: 'dev@example.com', runId: 'run-1',
+    createdAt: '2026-11-26T10:00:00.000Z', updatedAt: '2026-11-26T10:03:12.000Z', assignee: 'dev@example.com', state: 'open', runId: 1, version: 1,
   };
   let generateBody = null;
   await page.route('**/api/stories/1/runs', (route) => json(route, 200, started ? [run.next()] : []));
-  await page.route('**/api/runs/run-1', (route) => json(route, 200, run.next()));
+  await page.route('**/api/runs/1', (route) => json(route, 200, run.next()));
   await page.route('**/api/stories/1/generate-code', (route) => {
     generateBody = route.request().postDataJSON();
     started = true;
@@ -105,8 +119,11 @@ test('given a story, when I generate code, then the run shows live until it succ
 
 test('given a run that failed, when I retry it and then cancel the new attempt, then each state shows', async (t) => {
   const { page, problems } = await open(t, { before: (a) => a.createStory(WELL_FORMED) });
+  await withForge(page);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
   const failed = {
-    runId: 'run-1', storyId: 1, agent: 'codex', status: 'failed', branchName: 'aipm/1-export', prNumber: 3,
+    runId: 1, storyId: 1, agent: 'codex', status: 'failed', branchName: 'aipm/1-export', prNumber: 3,
     prUrl: 'https://github.com/acme/shop/pull/3', attempt: 3, createdAt: '2026-11-26T10:00:00.000Z',
     error: 'the agent exited with status 2', summary: null, log: 'error: no such file', finishedAt: '2026-11-26T10:01:00.000Z',
   };
@@ -116,7 +133,7 @@ test('given a run that failed, when I retry it and then cancel the new attempt, 
   await page.route('**/api/runs/**', (route) => {
     const url = route.request().url();
     calls.push(`${route.request().method()} ${new URL(url).pathname}`);
-    if (url.endsWith('/retry')) current = { ...failed, runId: 'run-2', status: 'running', attempt: 1, error: null, log: '[agent] starting', createdAt: '2026-11-26T10:05:00.000Z' };
+    if (url.endsWith('/retry')) current = { ...failed, runId: 2, status: 'running', attempt: 1, error: null, log: '[agent] starting', createdAt: '2026-11-26T10:05:00.000Z' };
     if (url.endsWith('/cancel')) current = { ...current, status: 'cancelled', log: `${current.log}\n[worker] cancelled by user` };
     return json(route, url.match(/retry|cancel/) ? 202 : 200, current);
   });
@@ -128,8 +145,8 @@ test('given a run that failed, when I retry it and then cancel the new attempt, 
   await page.getByRole('button', { name: 'Cancel run' }).click();
   await page.locator('.run[data-status="cancelled"]').waitFor();
   assert.match(await page.locator('.run-log').innerText(), /cancelled by user/);
-  assert.ok(calls.includes('POST /api/runs/run-1/retry'));
-  assert.ok(calls.includes('POST /api/runs/run-2/cancel'));
+  assert.ok(calls.includes('POST /api/runs/1/retry'));
+  assert.ok(calls.includes('POST /api/runs/2/cancel'));
   noProblems(problems);
 });
 

@@ -169,6 +169,7 @@ export function mountDetails(element) {
   store.on('stories', () => { if (store.state.selectedId == null) render(); });
   let aiAvailable = llmConfigured(store.state.health);
   store.on('health', () => {
+    current?.runs.recheck();
     const now = llmConfigured(store.state.health);
     if (now !== aiAvailable && store.state.story) render();
     aiAvailable = now;

@@ -67,4 +67,5 @@ export const AGENT_PRESETS = [
   { id: 'codex', label: 'Codex' },
   { id: 'aider', label: 'Aider' },
   { id: 'gemini', label: 'Gemini CLI' },
+  { id: 'custom', label: 'Custom command (AIPM_AGENT_CMD)' },
 ];

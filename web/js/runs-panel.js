@@ -12,12 +12,38 @@ import { withQualityGate } from './quality.js';
 import { toast, toastError } from './toast.js';
 
 const POLL_MS = 1000;
+
+/**
+ * Code generation needs a queue and a forge: /api/health names the forge when
+ * the server has them, and says null when not. Until health has answered the
+ * panel waits; a server whose health lacks the field is asked directly.
+ */
+function codegenState(health) {
+  if (health == null) return 'unknown';
+  return health.forge === null ? 'off' : 'on';
+}
 const RESULT_LABELS = {
   succeeded: 'Succeeded', no_changes: 'No changes', failed: 'Failed', cancelled: 'Cancelled', timed_out: 'Timed out',
 };
 const statusLabel = (s) => RESULT_LABELS[s] ?? (s ? s[0].toUpperCase() + s.slice(1) : 'unknown');
 const when = (t) => (t ? new Date(t).toLocaleString() : '');
 const logText = (log) => (Array.isArray(log) ? log.join('\n') : log ?? '');
+
+/** `2 commits · 3 files (+84 −0) · verify passed (cargo test)` */
+function describeSummary(summary) {
+  if (!summary || typeof summary !== 'object') return summary ?? null;
+  const parts = [];
+  if (summary.commits != null) parts.push(`${summary.commits} ${summary.commits === 1 ? 'commit' : 'commits'}`);
+  if (summary.filesChanged != null) {
+    parts.push(`${summary.filesChanged} ${summary.filesChanged === 1 ? 'file' : 'files'}`
+      + (summary.insertions != null ? ` (+${summary.insertions} −${summary.deletions ?? 0})` : ''));
+  }
+  if (summary.verify) {
+    parts.push(`verify ${summary.verify.passed ? 'passed' : 'failed'}${summary.verify.command ? ` (${summary.verify.command})` : ''}`);
+  }
+  if (summary.agentExitCode != null && summary.agentExitCode !== 0) parts.push(`agent exit ${summary.agentExitCode}`);
+  return parts.join(' · ') || null;
+}
 
 function progress(run) {
   const reached = RUN_STEPS.indexOf(run.status);
@@ -54,16 +80,17 @@ function prCard(story, pr) {
     } catch (error) { toastError(error, 'Stopping failed'); }
     await store.refresh();
   };
-  const state = pr.state ?? (pr.runStatus ? `run ${statusLabel(pr.runStatus).toLowerCase()}` : 'open');
-  return h('article', { class: 'pr-card', dataset: { pr: pr.number } },
+  const state = pr.state ?? 'open';
+  return h('article', { class: 'pr-card', dataset: { pr: pr.number, state } },
     h('header', {},
       h('a', { href: pr.htmlUrl || pr.prUrl, target: '_blank', rel: 'noopener' }, `PR #${pr.number}`),
-      h('span', { class: `chip run-${pr.runStatus ?? 'none'}` }, state)),
+      h('span', { class: `chip pr-${state}` }, state)),
     h('div', { class: 'pr-title' }, pr.taskTitle || story.title),
     h('div', { class: 'muted mono' }, pr.branchName, pr.repo ? ` · ${pr.repo}` : ''),
+    pr.runStatus ? h('div', { class: 'pr-run' }, 'Run: ', h('span', { class: `chip run-${pr.runStatus}` }, statusLabel(pr.runStatus))) : null,
     h('div', { class: 'muted pr-meta' }, pr.assignee ? `${pr.assignee} · ` : '', `updated ${when(pr.updatedAt || pr.createdAt)}`),
     h('div', { class: 'form-actions' },
-      h('button', { type: 'button', class: 'small', onclick: merge }, 'Merge'),
+      state === 'open' ? h('button', { type: 'button', class: 'small', onclick: merge }, 'Merge') : null,
       h('button', { type: 'button', class: 'small ghost', onclick: stop }, 'Stop tracking')));
 }
 
@@ -71,7 +98,8 @@ export function createRunsPanel(initial) {
   let story = initial;
   let runs = [];
   let shown = null;
-  let available = true;
+  /** true, false (not configured) or null (not known yet). */
+  let available = null;
   let timer = null;
   let disposed = false;
   const generate = h('button', { type: 'button', class: 'primary small', id: 'generate-code' }, 'Generate code & PR');
@@ -102,6 +130,12 @@ export function createRunsPanel(initial) {
   }
 
   async function load() {
+    const configured = codegenState(store.state.health);
+    if (configured !== 'on') {
+      available = configured === 'unknown' ? null : false;
+      render();
+      return;
+    }
     try {
       const answer = await api.storyRuns(story.id);
       runs = (Array.isArray(answer) ? answer : answer?.runs ?? [])
@@ -110,7 +144,7 @@ export function createRunsPanel(initial) {
       if (!shown || !runs.some((r) => r.runId === shown.runId)) shown = runs[0] ?? null;
       if (shown) shown = await api.run(shown.runId);
     } catch (error) {
-      available = !(error.status === 404 && error.code === 'ROUTE_NOT_FOUND');
+      available = !['ROUTE_NOT_FOUND', 'CODEGEN_NOT_CONFIGURED'].includes(error.code);
     }
     render();
     schedule();
@@ -174,9 +208,7 @@ export function createRunsPanel(initial) {
     const stick = !previous || previous.scrollTop + previous.clientHeight >= previous.scrollHeight - 8;
     const scrollTop = previous?.scrollTop ?? 0;
     queueMicrotask(() => { pre.scrollTop = stick ? pre.scrollHeight : scrollTop; });
-    const summary = run.summary && typeof run.summary === 'object'
-      ? Object.entries(run.summary).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ')
-      : run.summary;
+    const summary = describeSummary(run.summary);
     return h('div', { class: `run run-${run.status}`, dataset: { runId: run.runId, status: run.status } },
       h('div', { class: 'run-head' },
         h('span', { class: `chip run-${run.status}`, id: 'run-status' }, statusLabel(run.status)),
@@ -198,10 +230,11 @@ export function createRunsPanel(initial) {
   }
 
   function render() {
-    generate.disabled = !available || isRunActive(shown);
+    generate.disabled = available !== true || isRunActive(shown);
     const prs = story.prs ?? [];
     body.replaceChildren(...[
-      !available ? h('p', { class: 'hint' }, 'Code generation is not available on this server yet.') : null,
+      available === null ? h('p', { class: 'hint' }, 'Checking whether this server can generate code…') : null,
+      available === false ? h('p', { class: 'hint' }, 'Code generation is not configured on this server: it needs a queue, a forge and a worker (aipm serve with a project repository).') : null,
       available && !shown && !prs.length ? h('p', { class: 'hint' }, 'No run yet. One click opens a branch and a draft PR and runs the agent.') : null,
       shown ? runView(shown) : null,
       runs.length > 1 ? h('details', { class: 'earlier-runs' }, h('summary', {}, `${runs.length - 1} earlier ${runs.length === 2 ? 'run' : 'runs'}`),
@@ -220,6 +253,11 @@ export function createRunsPanel(initial) {
     update(next) {
       story = next;
       render();
+    },
+    /** Health arrived or changed: code generation may have become available. */
+    recheck() {
+      const configured = codegenState(store.state.health);
+      if ((configured === 'on' && available !== true) || (configured === 'off' && available !== false)) load();
     },
     dispose() {
       disposed = true;
