@@ -15,7 +15,7 @@ start_moto() {
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "$venv/bin/python" tests/moto_server.py "$port" >"$log" 2>&1 &
   moto_pid=$!
-  trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
+  trap stop_moto EXIT
 
   for _ in $(seq 1 100); do
     if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
@@ -30,4 +30,13 @@ start_moto() {
   done
   echo "moto's server on 127.0.0.1:$port" >&2
   export AIPM_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
+}
+
+# Stop the server start_moto started (also run at exit).
+stop_moto() {
+  if [ -n "${moto_pid:-}" ]; then
+    kill "$moto_pid" 2>/dev/null || true
+    wait "$moto_pid" 2>/dev/null || true
+    moto_pid=""
+  fi
 }

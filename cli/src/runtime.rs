@@ -3,11 +3,8 @@
 
 use crate::store_args::StoreArgs;
 use aipm::backlog::Backlog;
-use aipm::codegen::{Agents, CodeGen, CodeGenSettings};
+use aipm::codegen::CodeGen;
 use aipm::config::StoreConfig;
-use aipm::forge::github::{GitHubConfig, GitHubForge};
-use aipm::forge::local::LocalGitForge;
-use aipm::forge::{AnyForge, Forge};
 use aipm::queue::sqs::{SqsConfig, SqsQueue};
 use aipm::queue::Queue;
 use aipm::store::sqlite::SqliteStore;
@@ -48,43 +45,11 @@ pub async fn open(args: &StoreArgs) -> anyhow::Result<Runtime> {
     }
 }
 
-/// The local git forge always; GitHub too when `AIPM_GITHUB_TOKEN` is set
-/// (`AIPM_GITHUB_API_URL` points it elsewhere, e.g. GitHub Enterprise).
-pub fn forge() -> anyhow::Result<Arc<dyn Forge>> {
-    let github: Option<Arc<dyn Forge>> = match std::env::var("AIPM_GITHUB_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty())
-    {
-        Some(token) => {
-            let mut config = GitHubConfig::new(aipm::api::Secret::new(token));
-            if let Ok(url) = std::env::var("AIPM_GITHUB_API_URL") {
-                config.api_url = Some(url);
-            }
-            Some(Arc::new(GitHubForge::new(config)?))
-        }
-        None => None,
-    };
-    Ok(Arc::new(AnyForge {
-        local: Arc::new(LocalGitForge::new()),
-        github,
-    }))
-}
-
-pub fn codegen(
+/// Code generation over `queue`, configured from the environment.
+pub async fn codegen(
     backlog: Backlog,
     queue: Arc<dyn Queue>,
     public_url: Option<String>,
 ) -> anyhow::Result<CodeGen> {
-    Ok(CodeGen {
-        backlog,
-        forge: forge()?,
-        queue,
-        agents: Agents::from_env(),
-        settings: CodeGenSettings {
-            public_url,
-            verify_command: std::env::var("AIPM_VERIFY_CMD")
-                .ok()
-                .filter(|c| !c.trim().is_empty()),
-        },
-    })
+    Ok(aipm::codegen::setup::codegen_from_env(backlog, queue, public_url).await?)
 }

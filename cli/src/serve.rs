@@ -82,11 +82,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
     let codegen = match runtime.queue.clone() {
-        Some(queue) => Some(crate::runtime::codegen(
-            backlog.clone(),
-            queue,
-            Some(public_url),
-        )?),
+        Some(queue) => {
+            Some(crate::runtime::codegen(backlog.clone(), queue, Some(public_url)).await?)
+        }
         None => None,
     };
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
@@ -107,7 +105,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             cors_origins: args.cors_origins.clone(),
         },
     )
-    .with_llm(App::llm_from_env()?)
+    .with_llm(App::llm_from_env().await?)
     .with_codegen(codegen);
     let server = Arc::new(Server {
         app,

@@ -26,7 +26,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
             "a worker needs a queue: set AIPM_QUEUE_URL and AIPM_DEAD_LETTER_QUEUE_URL (SQS)"
         )
     })?;
-    let codegen = crate::runtime::codegen(backlog, queue, args.public_url)?;
+    let codegen = crate::runtime::codegen(backlog, queue, args.public_url).await?;
     let mut config = WorkerConfig::from_env();
     if let Some(n) = args.concurrency.filter(|n| *n > 0) {
         config.concurrency = n;

@@ -1,10 +1,11 @@
 // Generate Code & PR: one click, then the run live (status steps, log),
 // cancel and retry, the PR link, and the story's PR cards.
 //
-// The first test drives the UI against the API contract of code generation
-// (DESIGN §3.1, §6) with the run endpoints answered by a scripted double in
-// the browser, because the worker is not built yet. The second runs the real
-// thing against `aipm serve` and its fake agent; it is skipped until then.
+// The first test drives the UI through every run state (DESIGN §3.1, §6),
+// with the run endpoints answered by a scripted double in the browser so that
+// each state is seen in turn. The second runs the real thing: `aipm serve`,
+// its in-process worker, a local git repository and the scripted fake agent
+// (tests/agent/fake_agent.py).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -150,15 +151,14 @@ test('given a run that failed, when I retry it and then cancel the new attempt, 
   noProblems(problems);
 });
 
-// TODO(code generation): enable at merge, once `aipm serve` runs the worker
-// and the scripted fake agent. Adjust `env` to how the server is told to use
-// the fake agent and a local forge repository.
-test('given a project with a local repository, when I generate code with the fake agent, then the run reaches succeeded with its log visible', { skip: 'needs code generation' }, async (t) => {
+const FAKE_AGENT = join(import.meta.dirname, '..', 'agent', 'fake_agent.py');
+
+test('given a project with a local repository, when I generate code with the fake agent, then the run reaches succeeded with its log visible', async (t) => {
   const repo = mkdtempSync(join(tmpdir(), 'aipm-forge-'));
   execFileSync('git', ['init', '-q', '-b', 'main', repo]);
   execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'init']);
   const { page, api, problems } = await open(t, {
-    env: { AIPM_AGENT: 'fake' },
+    env: { AIPM_AGENT: 'custom', AIPM_AGENT_CMD: `python3 ${FAKE_AGENT} {task_file}` },
     before: async (a) => {
       const project = await a.post('/api/projects', { name: 'Shop', repository: repo });
       await a.createStory({ ...WELL_FORMED, projectId: project.id });

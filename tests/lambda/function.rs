@@ -51,6 +51,15 @@ binaries!(
     "version",
     "export-backlog",
     "import-backlog",
+    "update-project",
+    "generate-code",
+    "list-runs",
+    "get-run",
+    "cancel-run",
+    "retry-run",
+    "list-prs",
+    "stop-tracking",
+    "merge-pr",
 );
 
 /// An HTTP API (payload 2.0) response as the function returned it.

@@ -5,6 +5,7 @@
 
 mod access;
 mod bench;
+mod codegen;
 mod coverage;
 mod errors;
 mod function;

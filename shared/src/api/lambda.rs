@@ -112,10 +112,21 @@ pub async fn handle_event(
 }
 
 /// The app of a function: DynamoDB from `AIPM_TABLE` (see `StoreConfig`),
-/// API settings from the environment. Built once per container.
+/// API settings, the LLM and — where `AIPM_QUEUE_URL` is set — code
+/// generation over SQS, all from the environment. Built once per container.
 pub async fn app_from_env() -> Result<App, lambda_runtime::Error> {
     let store = StoreConfig::dynamodb_from_env()?.open(false).await?;
-    Ok(App::new(Backlog::new(store), ApiConfig::from_env()).with_llm(App::llm_from_env()?))
+    let backlog = Backlog::new(store);
+    let codegen = match crate::queue::sqs::SqsConfig::from_env() {
+        Ok(sqs) => {
+            let queue = std::sync::Arc::new(crate::queue::sqs::SqsQueue::connect(&sqs).await?);
+            Some(crate::codegen::setup::codegen_from_env(backlog.clone(), queue, None).await?)
+        }
+        Err(_) => None,
+    };
+    Ok(App::new(backlog, ApiConfig::from_env())
+        .with_llm(App::llm_from_env().await?)
+        .with_codegen(codegen))
 }
 
 /// The whole `main` of a function binary.

@@ -171,14 +171,21 @@ impl App {
         self
     }
 
-    /// The LLM client the environment configures (`AIPM_LLM_*`), if any.
-    pub fn llm_from_env() -> crate::Result<Option<LlmClient>> {
-        match LlmConfig::from_env() {
-            None => Ok(None),
-            Some(config) => LlmClient::new(config)
-                .map(Some)
-                .map_err(|e| crate::Error::internal("configuring the LLM client", e.to_string())),
+    /// The LLM client the environment configures (`AIPM_LLM_*`; the key may
+    /// come from the SSM parameter named by `AIPM_LLM_API_KEY_PARAM`), if any.
+    pub async fn llm_from_env() -> crate::Result<Option<LlmClient>> {
+        let Some(mut config) = LlmConfig::from_env() else {
+            return Ok(None);
+        };
+        if let Some(key) =
+            crate::config::secret_from_env_or_ssm("AIPM_LLM_API_KEY", "AIPM_LLM_API_KEY_PARAM")
+                .await?
+        {
+            config.api_key = Some(crate::quality::ApiKey::new(key.expose()));
         }
+        LlmClient::new(config)
+            .map(Some)
+            .map_err(|e| crate::Error::internal("configuring the LLM client", e.to_string()))
     }
 }
 

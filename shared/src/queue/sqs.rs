@@ -38,8 +38,10 @@ impl SqsConfig {
         let var = |name: &str| std::env::var(name).ok().filter(|s| !s.is_empty());
         Ok(SqsConfig {
             queue_url: var("AIPM_QUEUE_URL").ok_or("AIPM_QUEUE_URL is not set")?,
+            // AIPM_DLQ_URL is the shorter name the deployment sets.
             dead_letter_queue_url: var("AIPM_DEAD_LETTER_QUEUE_URL")
-                .ok_or("AIPM_DEAD_LETTER_QUEUE_URL is not set")?,
+                .or_else(|| var("AIPM_DLQ_URL"))
+                .ok_or("AIPM_DEAD_LETTER_QUEUE_URL (or AIPM_DLQ_URL) is not set")?,
             endpoint_url: var("AIPM_SQS_ENDPOINT"),
             region: var("AWS_REGION"),
         })
