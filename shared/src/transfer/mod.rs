@@ -19,6 +19,7 @@ use crate::domain::{
     TestId, Timestamp,
 };
 use crate::error::{Error, Result};
+use crate::quality::{heuristic_analysis, StoryText};
 use crate::store::{Expect, Write};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -158,11 +159,13 @@ impl Backlog {
         for (i, t) in plan.tasks.iter().enumerate() {
             tasks_of.entry(t.story.as_str()).or_default().push((i, t));
         }
-        for s in &plan.stories {
-            let id = story_ids[s.source_id.as_str()];
-            report.id_map.stories.insert(s.source_id.clone(), id.0);
-            let story = Story {
-                id,
+        // The stories first, so that each is analysed among its siblings
+        // (the duplicate check) before anything is written.
+        let mut stories: Vec<Story> = plan
+            .stories
+            .iter()
+            .map(|s| Story {
+                id: story_ids[s.source_id.as_str()],
                 project_id: project,
                 parent_id: s.parent.as_deref().map(|p| story_ids[p]),
                 title: s.title.clone(),
@@ -180,7 +183,25 @@ impl Backlog {
                 invest_analysis: InvestAnalysis::default(),
                 deleting: false,
                 import_id: Some(import_id),
-            };
+            })
+            .collect();
+        let analyses: Vec<InvestAnalysis> = stories
+            .iter()
+            .map(|story| {
+                let others: Vec<StoryText> = stories
+                    .iter()
+                    .filter(|o| o.parent_id == story.parent_id && o.id != story.id)
+                    .map(StoryText::of)
+                    .collect();
+                heuristic_analysis(&StoryText::of(story), &others)
+            })
+            .collect();
+        for (story, analysis) in stories.iter_mut().zip(analyses) {
+            story.invest_analysis = analysis;
+        }
+        for (s, story) in plan.stories.iter().zip(stories) {
+            let id = story.id;
+            report.id_map.stories.insert(s.source_id.clone(), id.0);
             let mut step = vec![Write::PutStory {
                 story,
                 expect: Expect::Absent,
