@@ -43,7 +43,13 @@ fn needs(op: Operation) -> &'static [Right] {
         | Operation::UpdateTask
         | Operation::DeleteTask
         | Operation::CreateProject
+        | Operation::UpdateProject
+        | Operation::CancelRun
         | Operation::ImportBacklog => &[ReadTable, WriteTable],
+        Operation::ListRuns | Operation::GetRun | Operation::ListPrs => &[ReadTable],
+        Operation::GenerateCode => &[ReadTable, WriteTable, Enqueue, GithubToken],
+        Operation::RetryRun => &[ReadTable, WriteTable, Enqueue],
+        Operation::StopTracking | Operation::MergePr => &[ReadTable, WriteTable, GithubToken],
         Operation::HealthCheck => &[ReadTable, QueueHealth],
         Operation::Version => &[],
     }
