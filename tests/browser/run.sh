@@ -22,9 +22,15 @@ if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 fi
 
-echo "== building aipm"
-(cd "$repo" && cargo build --bin aipm)
 export AIPM_BIN="${AIPM_BIN:-${CARGO_TARGET_DIR:-$repo/target}/debug/aipm}"
+# bin/test has just built aipm with the test suite; building it again alone
+# would unify features differently and recompile much of the tree.
+if [ "${AIPM_SKIP_BUILD:-0}" = 1 ] && [ -x "$AIPM_BIN" ]; then
+  echo "== using $AIPM_BIN"
+else
+  echo "== building aipm"
+  (cd "$repo" && cargo build --bin aipm)
+fi
 
 echo "== browser tests"
 node --test --test-concurrency=1 "$@"
