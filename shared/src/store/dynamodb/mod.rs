@@ -102,6 +102,23 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// An item found through its pointer item (tests, tasks and runs live in
+    /// their story's partition; the pointer says which).
+    async fn get_via_pointer<T: serde::de::DeserializeOwned>(
+        &self,
+        pointer_pk: String,
+        item_key: impl FnOnce(StoryId) -> Item,
+    ) -> Result<Option<T>> {
+        let Some(pointer) = self.get_item(key(pointer_pk, POINTER_SK)).await? else {
+            return Ok(None);
+        };
+        let story = pointer_story(&pointer)?;
+        self.get_item(item_key(story))
+            .await?
+            .map(decode)
+            .transpose()
+    }
+
     /// Every item of a Query, following pagination.
     async fn query(
         &self,
@@ -418,25 +435,15 @@ impl Store for DynamoStore {
     }
 
     async fn get_test(&self, id: TestId) -> Result<Option<AcceptanceTest>> {
-        let Some(pointer) = self.get_item(key(test_pointer_pk(id), POINTER_SK)).await? else {
-            return Ok(None);
-        };
-        let story = pointer_story(&pointer)?;
-        self.get_item(key(story_pk(story), test_sk(id)))
-            .await?
-            .map(decode)
-            .transpose()
+        self.get_via_pointer(test_pointer_pk(id), |story| {
+            key(story_pk(story), test_sk(id))
+        })
+        .await
     }
 
     async fn get_run(&self, id: RunId) -> Result<Option<CodeRun>> {
-        let Some(pointer) = self.get_item(key(run_pointer_pk(id), POINTER_SK)).await? else {
-            return Ok(None);
-        };
-        let story = pointer_story(&pointer)?;
-        self.get_item(key(story_pk(story), run_sk(id)))
-            .await?
-            .map(decode)
-            .transpose()
+        self.get_via_pointer(run_pointer_pk(id), |story| key(story_pk(story), run_sk(id)))
+            .await
     }
 
     async fn append_log(&self, run: RunId, seq: u64, chunk: String) -> Result<()> {
@@ -480,14 +487,10 @@ impl Store for DynamoStore {
     }
 
     async fn get_task(&self, id: TaskId) -> Result<Option<Task>> {
-        let Some(pointer) = self.get_item(key(task_pointer_pk(id), POINTER_SK)).await? else {
-            return Ok(None);
-        };
-        let story = pointer_story(&pointer)?;
-        self.get_item(key(story_pk(story), task_sk(id)))
-            .await?
-            .map(decode)
-            .transpose()
+        self.get_via_pointer(task_pointer_pk(id), |story| {
+            key(story_pk(story), task_sk(id))
+        })
+        .await
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<()> {
