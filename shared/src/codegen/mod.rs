@@ -87,18 +87,13 @@ fn forge_error(e: Error) -> Error {
 }
 
 impl CodeGen {
+    /// The story in the web UI (which opens it from `#story-<id>`); its
+    /// details show the story's runs with their logs.
     pub fn story_url(&self, story: StoryId) -> Option<String> {
         self.settings
             .public_url
             .as_ref()
-            .map(|u| format!("{}/#/stories/{story}", u.trim_end_matches('/')))
-    }
-
-    pub fn run_url(&self, run: RunId) -> Option<String> {
-        self.settings
-            .public_url
-            .as_ref()
-            .map(|u| format!("{}/#/runs/{run}", u.trim_end_matches('/')))
+            .map(|u| format!("{}/#story-{story}", u.trim_end_matches('/')))
     }
 
     async fn run_record(&self, id: RunId) -> Result<CodeRun> {

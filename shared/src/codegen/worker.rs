@@ -593,7 +593,7 @@ impl Worker {
                 ));
             }
         }
-        if let Some(url) = self.codegen.run_url(run.run_id) {
+        if let Some(url) = self.codegen.story_url(run.story_id) {
             body.push_str(&format!("\n\nLog: {url}"));
         }
         if let Err(e) = self.codegen.forge.comment(&run.repo, number, &body).await {
