@@ -100,7 +100,7 @@ upload_worker() {
   flag=--arm64
   [ "$arch" = x86_64 ] && flag=--x86-64
   step "aipm worker ($arch) -> s3://$bucket/worker/aipm"
-  cargo lambda build --release "$flag" -p aipm-cli --bin aipm --lambda-dir "$dir" --quiet
+  cargo lambda build --release "$flag" -p aipm-cli --features aws --bin aipm --lambda-dir "$dir" --quiet
   aws s3 cp --region "$REGION" --only-show-errors "$dir/aipm/bootstrap" "s3://$bucket/worker/aipm" \
     --metadata "commit=$commit"
 }

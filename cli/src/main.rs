@@ -5,9 +5,9 @@ mod serve;
 mod store_args;
 mod worker;
 
-use aipm::backlog::Backlog;
-use aipm::domain::ProjectId;
-use aipm::transfer::ExportFormat;
+use aipm_core::backlog::Backlog;
+use aipm_core::domain::ProjectId;
+use aipm_core::transfer::ExportFormat;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -79,8 +79,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve::serve(args).await?,
         Command::Worker(args) => worker::run(args).await?,
         Command::Migrate { store } => {
-            let config = store.config()?;
-            let store = config.open(true).await?;
+            let store = runtime::open(&store, true).await?.store;
             let project = Backlog::new(store.clone()).ensure_default_project().await?;
             println!(
                 "{} store is ready; default project {} ({})",
@@ -121,7 +120,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn open_backlog(store: &StoreArgs) -> anyhow::Result<Backlog> {
-    let backlog = Backlog::new(store.config()?.open(true).await?);
+    let backlog = Backlog::new(runtime::open(store, true).await?.store);
     backlog.ensure_default_project().await?;
     Ok(backlog)
 }

@@ -2,8 +2,8 @@
 //! handlers the Lambda functions use.
 
 use crate::store_args::StoreArgs;
-use aipm::api::{self, ApiConfig, App, Secret};
-use aipm::backlog::Backlog;
+use aipm_api::{self as api, ApiConfig, App, Secret};
+use aipm_core::backlog::Backlog;
 use axum::body::{to_bytes, Body};
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -61,14 +61,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             args.listen
         );
     }
-    let runtime = crate::runtime::open(&args.store).await?;
+    let runtime = crate::runtime::open(&args.store, true).await?;
     let backlog = Backlog::new(runtime.store.clone());
     let project = backlog.ensure_default_project().await?;
     if let Some(repo) = &args.repo {
-        let repository =
-            aipm::forge::normalize_repository(repo).map_err(|r| anyhow::anyhow!("--repo: {r}"))?;
+        let repository = aipm_core::forge::normalize_repository(repo)
+            .map_err(|r| anyhow::anyhow!("--repo: {r}"))?;
         if project.repository.as_deref() != Some(repository.as_str()) {
-            let changes = aipm::backlog::ProjectChanges {
+            let changes = aipm_core::backlog::ProjectChanges {
                 repository: Some(Some(repository)),
                 ..Default::default()
             };
@@ -90,10 +90,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
     let workers = match (&codegen, args.no_worker) {
         (Some(codegen), false) => {
-            let worker = aipm::codegen::worker::Worker::new(
-                codegen.clone(),
-                aipm::codegen::worker::WorkerConfig::from_env(),
-            );
+            let worker =
+                aipm_worker::Worker::new(codegen.clone(), aipm_worker::WorkerConfig::from_env());
             Some(tokio::spawn(async move { worker.run(stopped).await }))
         }
         _ => None,
@@ -105,7 +103,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             cors_origins: args.cors_origins.clone(),
         },
     )
-    .with_llm(App::llm_from_env().await?)
+    .with_llm(crate::runtime::llm().await?)
     .with_codegen(codegen);
     let server = Arc::new(Server {
         app,
@@ -172,11 +170,7 @@ async fn answer(
     let req = api::Request {
         method: parts.method,
         path,
-        query: parts
-            .uri
-            .query()
-            .map(api::lambda::parse_query)
-            .unwrap_or_default(),
+        query: parts.uri.query().map(api::parse_query).unwrap_or_default(),
         headers: parts.headers,
         body: bytes,
         params: Vec::new(),

@@ -1,7 +1,5 @@
 //! The flags that choose a store, shared by every subcommand that opens one.
 
-use aipm::config::StoreConfig;
-use aipm::store::dynamodb::DynamoConfig;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -28,21 +26,4 @@ pub struct StoreArgs {
     /// AWS region (otherwise the SDK's usual sources).
     #[arg(long, env = "AWS_REGION")]
     pub region: Option<String>,
-}
-
-impl StoreArgs {
-    pub fn config(&self) -> anyhow::Result<StoreConfig> {
-        Ok(match self.store {
-            StoreKind::Sqlite => StoreConfig::Sqlite {
-                data_dir: self.data_dir.clone(),
-            },
-            StoreKind::Dynamodb => StoreConfig::Dynamodb(DynamoConfig {
-                table: self.table.clone().ok_or_else(|| {
-                    anyhow::anyhow!("--table (or AIPM_TABLE) is required with --store dynamodb")
-                })?,
-                endpoint_url: self.dynamodb_endpoint.clone(),
-                region: self.region.clone(),
-            }),
-        })
-    }
 }

@@ -2,8 +2,8 @@
 //! and DynamoDB, or next to `aipm serve --no-worker` on one machine.
 
 use crate::store_args::StoreArgs;
-use aipm::backlog::Backlog;
-use aipm::codegen::worker::{Worker, WorkerConfig};
+use aipm_core::backlog::Backlog;
+use aipm_worker::{Worker, WorkerConfig};
 use clap::Args;
 
 #[derive(Args, Debug)]
@@ -19,7 +19,7 @@ pub struct WorkerArgs {
 }
 
 pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
-    let runtime = crate::runtime::open(&args.store).await?;
+    let runtime = crate::runtime::open(&args.store, true).await?;
     let backlog = Backlog::new(runtime.store.clone());
     let queue = runtime.queue.ok_or_else(|| {
         anyhow::anyhow!(

@@ -1,6 +1,9 @@
-use aipm::api::{lambda, Operation};
+//! `addDependency` (POST /api/stories/{id}/dependencies): builds the DynamoDB store, then serves its one endpoint.
+
+use aipm_api::endpoints::ADD_DEPENDENCY;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::AddDependency).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app().await?;
+    aipm_lambda::serve(ADD_DEPENDENCY, app).await
 }

@@ -1,6 +1,11 @@
-use aipm::api::{lambda, Operation};
+//! `checkStory` (POST /api/stories/{id}/health-check): builds the DynamoDB store and the LLM, then serves its one endpoint.
+
+use aipm_api::endpoints::CHECK_STORY;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::CheckStory).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app()
+        .await?
+        .with_llm(aipm_lambda::llm().await?);
+    aipm_lambda::serve(CHECK_STORY, app).await
 }

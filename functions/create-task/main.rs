@@ -1,6 +1,9 @@
-use aipm::api::{lambda, Operation};
+//! `createTask` (POST /api/stories/{id}/tasks): builds the DynamoDB store, then serves its one endpoint.
+
+use aipm_api::endpoints::CREATE_TASK;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::CreateTask).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app().await?;
+    aipm_lambda::serve(CREATE_TASK, app).await
 }

@@ -1,6 +1,9 @@
-use aipm::api::{lambda, Operation};
+//! `createTest` (POST /api/stories/{id}/tests): builds the DynamoDB store, then serves its one endpoint.
+
+use aipm_api::endpoints::CREATE_TEST;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::CreateTest).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app().await?;
+    aipm_lambda::serve(CREATE_TEST, app).await
 }

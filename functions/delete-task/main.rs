@@ -1,6 +1,9 @@
-use aipm::api::{lambda, Operation};
+//! `deleteTask` (DELETE /api/tasks/{id}): builds the DynamoDB store, then serves its one endpoint.
+
+use aipm_api::endpoints::DELETE_TASK;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::DeleteTask).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app().await?;
+    aipm_lambda::serve(DELETE_TASK, app).await
 }

@@ -1,6 +1,9 @@
-use aipm::api::{lambda, Operation};
+//! `deleteTest` (DELETE /api/tests/{id}): builds the DynamoDB store, then serves its one endpoint.
+
+use aipm_api::endpoints::DELETE_TEST;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::DeleteTest).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app().await?;
+    aipm_lambda::serve(DELETE_TEST, app).await
 }

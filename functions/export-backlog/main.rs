@@ -1,6 +1,9 @@
-use aipm::api::{lambda, Operation};
+//! `exportBacklog` (GET /api/export): builds the DynamoDB store, then serves its one endpoint.
+
+use aipm_api::endpoints::EXPORT_BACKLOG;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::ExportBacklog).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app().await?;
+    aipm_lambda::serve(EXPORT_BACKLOG, app).await
 }

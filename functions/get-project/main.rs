@@ -1,6 +1,9 @@
-use aipm::api::{lambda, Operation};
+//! `getProject` (GET /api/projects/{id}): builds the DynamoDB store, then serves its one endpoint.
+
+use aipm_api::endpoints::GET_PROJECT;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::GetProject).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app().await?;
+    aipm_lambda::serve(GET_PROJECT, app).await
 }

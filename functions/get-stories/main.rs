@@ -1,6 +1,9 @@
-use aipm::api::{lambda, Operation};
+//! `getStories` (GET /api/stories): builds the DynamoDB store, then serves its one endpoint.
+
+use aipm_api::endpoints::GET_STORIES;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::GetStories).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app().await?;
+    aipm_lambda::serve(GET_STORIES, app).await
 }

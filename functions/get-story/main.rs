@@ -1,6 +1,9 @@
-use aipm::api::{lambda, Operation};
+//! `getStory` (GET /api/stories/{id}): builds the DynamoDB store, then serves its one endpoint.
+
+use aipm_api::endpoints::GET_STORY;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::GetStory).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app().await?;
+    aipm_lambda::serve(GET_STORY, app).await
 }

@@ -1,6 +1,9 @@
-use aipm::api::{lambda, Operation};
+//! `listProjects` (GET /api/projects): builds the DynamoDB store, then serves its one endpoint.
+
+use aipm_api::endpoints::LIST_PROJECTS;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::ListProjects).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app().await?;
+    aipm_lambda::serve(LIST_PROJECTS, app).await
 }

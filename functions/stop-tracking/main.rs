@@ -1,6 +1,11 @@
-use aipm::api::{lambda, Operation};
+//! `stopTracking` (DELETE /api/stories/{id}/prs/{number}): builds the DynamoDB store and the forges, then serves its one endpoint.
+
+use aipm_api::endpoints::STOP_TRACKING;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::StopTracking).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app()
+        .await?
+        .with_forge(aipm_lambda::forge().await?);
+    aipm_lambda::serve(STOP_TRACKING, app).await
 }

@@ -1,6 +1,9 @@
-use aipm::api::{lambda, Operation};
+//! `updateTask` (PATCH /api/tasks/{id}, PUT /api/tasks/{id}): builds the DynamoDB store, then serves its one endpoint.
+
+use aipm_api::endpoints::UPDATE_TASK;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::UpdateTask).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app().await?;
+    aipm_lambda::serve(UPDATE_TASK, app).await
 }

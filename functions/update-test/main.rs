@@ -1,6 +1,9 @@
-use aipm::api::{lambda, Operation};
+//! `updateTest` (PATCH /api/tests/{id}, PUT /api/tests/{id}): builds the DynamoDB store, then serves its one endpoint.
+
+use aipm_api::endpoints::UPDATE_TEST;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::UpdateTest).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app().await?;
+    aipm_lambda::serve(UPDATE_TEST, app).await
 }

@@ -1,6 +1,9 @@
-use aipm::api::{lambda, Operation};
+//! `version` (GET /api/version): builds the DynamoDB store, then serves its one endpoint.
+
+use aipm_api::endpoints::VERSION;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda::run(Operation::Version).await
+async fn main() -> Result<(), aipm_lambda::Error> {
+    let app = aipm_lambda::app().await?;
+    aipm_lambda::serve(VERSION, app).await
 }

@@ -15,6 +15,8 @@ async fn health_and_version_report_the_build_and_the_store() {
 }
 
 /// `aipm serve --store dynamodb` on the emulator; then the table goes away.
+/// Needs `aipm` built with AWS support (bin/test builds it so).
+#[cfg(feature = "aws")]
 #[tokio::test]
 async fn health_is_degraded_not_a_500_when_the_store_is_down() {
     let endpoint = std::env::var("AIPM_TEST_DYNAMODB_ENDPOINT")

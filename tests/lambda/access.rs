@@ -2,7 +2,7 @@
 
 use crate::function::Function;
 use crate::table::Table;
-use aipm::api::Operation;
+use aipm_api::Operation;
 
 const TOKEN: &str = "aipm-test-token"; // as in get-stories.bearer-token.json
 

@@ -4,7 +4,7 @@
 use crate::function::{binary, Function};
 use crate::runtime_api::Outcome;
 use crate::table::Table;
-use aipm::api::Operation;
+use aipm_api::Operation;
 use std::time::Duration;
 
 struct Sample {

@@ -4,11 +4,11 @@
 
 use crate::function::Function;
 use crate::table::Table;
-use aipm::api::Operation;
-use aipm::backlog::ProjectChanges;
-use aipm::domain::Project;
-use aipm::queue::sqs::SqsQueue;
-use aipm::queue::Queue;
+use aipm_api::Operation;
+use aipm_aws::sqs::SqsQueue;
+use aipm_core::backlog::ProjectChanges;
+use aipm_core::domain::Project;
+use aipm_core::queue::Queue;
 use std::process::Command;
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 use crate::function::Function;
 use crate::runtime_api::Outcome;
 use crate::table::Table;
-use aipm::api::Operation;
+use aipm_api::Operation;
 use serde_json::json;
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! keeps its state in DynamoDB (moto).
 
 use crate::runtime_api::{Answer, Outcome, RuntimeApi};
-use aipm::api::Operation;
+use aipm_api::Operation;
 use serde_json::Value;
 use std::ffi::OsStr;
 use std::process::Stdio;
@@ -15,52 +15,16 @@ use tokio::process::{Child, Command};
 /// Longer than any answer should take, even in a debug build on a busy machine.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-macro_rules! binaries {
-    ($($name:literal),+ $(,)?) => {
-        /// The binary Cargo built for a function name.
-        pub fn binary(function: &str) -> Option<&'static str> {
-            match function {
-                $($name => Some(env!(concat!("CARGO_BIN_EXE_", $name))),)+
-                _ => None,
-            }
-        }
-    };
+/// The binary Cargo built for a function: each function is a package of
+/// its own, built beside this test (`target/<profile>/<name>`) by
+/// `cargo nextest run --workspace` or `cargo build --workspace`.
+pub fn binary(function: &str) -> Option<std::path::PathBuf> {
+    Operation::from_function(function)?;
+    let exe = std::env::current_exe().ok()?;
+    // target/<profile>/deps/invoke-<hash> → target/<profile>/<name>
+    let path = exe.parent()?.parent()?.join(function);
+    path.exists().then_some(path)
 }
-
-binaries!(
-    "get-stories",
-    "get-story",
-    "create-story",
-    "update-story",
-    "delete-story",
-    "check-story",
-    "draft-story",
-    "create-test",
-    "update-test",
-    "delete-test",
-    "draft-test",
-    "add-dependency",
-    "remove-dependency",
-    "create-task",
-    "update-task",
-    "delete-task",
-    "list-projects",
-    "create-project",
-    "get-project",
-    "health-check",
-    "version",
-    "export-backlog",
-    "import-backlog",
-    "update-project",
-    "generate-code",
-    "list-runs",
-    "get-run",
-    "cancel-run",
-    "retry-run",
-    "list-prs",
-    "stop-tracking",
-    "merge-pr",
-);
 
 /// An HTTP API (payload 2.0) response as the function returned it.
 #[derive(Debug)]

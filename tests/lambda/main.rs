@@ -15,7 +15,10 @@ mod table;
 
 /// The event fixture `tests/events/<name>.json`.
 pub fn event(name: &str) -> serde_json::Value {
-    let path = format!("{}/../tests/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../tests/events/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }

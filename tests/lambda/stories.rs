@@ -3,7 +3,7 @@
 
 use crate::function::Function;
 use crate::table::Table;
-use aipm::api::Operation;
+use aipm_api::Operation;
 use serde_json::json;
 
 #[tokio::test]

@@ -2,12 +2,12 @@
 //! `AIPM_TEST_DYNAMODB_ENDPOINT` (bin/test starts one), optionally holding the
 //! backlog that the fixtures in tests/events address.
 
-use aipm::backlog::{Backlog, NewStory, NewTask, NewTest};
-use aipm::domain::{
+use aipm_aws::dynamodb::{DynamoConfig, DynamoStore};
+use aipm_core::backlog::{Backlog, NewStory, NewTask, NewTest};
+use aipm_core::domain::{
     Email, Project, Relationship, Steps, StoryContent, StoryId, StoryStatus, TaskStatus,
     TestStatus, Title,
 };
-use aipm::store::dynamodb::{DynamoConfig, DynamoStore};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Once};
 

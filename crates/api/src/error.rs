@@ -1,0 +1,166 @@
+//! Errors as the API answers them: `{message, code?, details?}` with the
+//! right status (DESIGN §3.1). Faults keep their cause for the log and show
+//! the user only a request id.
+
+use super::Response;
+use aipm_core::error::{codes, Error};
+use http::{Method, StatusCode};
+use serde_json::{json, Value};
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub code: Option<&'static str>,
+    pub details: Option<Value>,
+    /// For faults: what to log, never shown.
+    cause: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+            code: Some(code),
+            details: None,
+            cause: None,
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn invalid(field: &str, reason: impl Into<String>) -> Self {
+        Error::invalid(field, reason).into()
+    }
+
+    pub fn unauthorized() -> Self {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "a valid 'Authorization: Bearer <token>' header is required",
+        )
+    }
+
+    pub fn too_large() -> Self {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!(
+                "the request body is larger than {} bytes",
+                super::MAX_BODY_BYTES
+            ),
+        )
+    }
+
+    pub fn route_not_found(method: &Method, path: &str) -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "ROUTE_NOT_FOUND",
+            format!("no route for {method} {path}"),
+        )
+    }
+
+    pub fn method_not_allowed(method: &Method, path: &str) -> Self {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            format!("{path} does not accept {method}"),
+        )
+    }
+
+    pub fn into_response(self, request_id: &str) -> Response {
+        if let Some(cause) = &self.cause {
+            tracing::error!(request_id, cause = %cause, "internal error");
+        }
+        let mut body = json!({ "message": self.message });
+        if let Some(code) = self.code {
+            body["code"] = json!(code);
+        }
+        if let Some(details) = self.details {
+            // The original AIPM's clients read the warnings at the top level.
+            if matches!(
+                self.code,
+                Some(codes::INVEST_WARNINGS | codes::MEASURABILITY_WARNINGS)
+            ) {
+                body["warnings"] = details["warnings"].clone();
+                body["suggestions"] = details["suggestions"].clone();
+            }
+            body["details"] = details;
+        }
+        if self.status.is_server_error() {
+            body["requestId"] = json!(request_id);
+        }
+        Response::json(self.status, &body)
+    }
+}
+
+fn rule_status(code: &str) -> StatusCode {
+    match code {
+        codes::CYCLE | codes::INVALID_COMPONENTS => StatusCode::BAD_REQUEST,
+        // The forge (GitHub, the local repository) refused or failed.
+        "FORGE_ERROR" | codes::FORGE_UNAUTHORIZED => StatusCode::BAD_GATEWAY,
+        _ => StatusCode::CONFLICT,
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        let message = e.to_string();
+        let code = e.code();
+        match e {
+            Error::Invalid { field, reason } => ApiError {
+                status: StatusCode::BAD_REQUEST,
+                message,
+                code,
+                details: Some(json!({ "field": field, "reason": reason })),
+                cause: None,
+            },
+            Error::NotFound { entity, id } => ApiError {
+                status: StatusCode::NOT_FOUND,
+                message,
+                code,
+                details: Some(json!({ "entity": entity, "id": id })),
+                cause: None,
+            },
+            Error::VersionConflict {
+                entity,
+                id,
+                expected,
+                actual,
+            } => ApiError {
+                status: StatusCode::CONFLICT,
+                message,
+                code,
+                details: Some(json!({
+                    "entity": entity,
+                    "id": id,
+                    "expectedVersion": expected,
+                    "currentVersion": actual,
+                })),
+                cause: None,
+            },
+            Error::Rule {
+                code: rule,
+                details,
+                ..
+            } => ApiError {
+                status: rule_status(rule),
+                message,
+                code,
+                details: Some(details),
+                cause: None,
+            },
+            Error::Internal { .. } => ApiError {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                message: "internal error; quote the requestId when reporting it".into(),
+                code: Some("INTERNAL"),
+                details: None,
+                cause: Some(format!("{e:#}")),
+            },
+        }
+    }
+}

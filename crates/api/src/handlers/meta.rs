@@ -1,0 +1,76 @@
+//! Health and version: answered without the API token.
+
+use crate::input::Input;
+use crate::{App, Request, Response};
+use http::StatusCode;
+use serde_json::{json, Value};
+
+/// A worker is counted alive when its last heartbeat is this recent.
+const WORKER_FRESH_SECS: i64 = 60;
+
+/// `ok`, or `degraded` (still 200) when a dependency is down.
+pub async fn health(app: &App, _req: &Request) -> Input<Response> {
+    let store = app.backlog.store();
+    let mut ok = true;
+    let store_report = match store.ping().await {
+        Ok(latency) => {
+            json!({"kind": store.kind(), "ok": true, "latencyMs": latency.as_secs_f64() * 1e3})
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "store health check failed");
+            ok = false;
+            json!({"kind": store.kind(), "ok": false, "error": e.to_string()})
+        }
+    };
+    let forge = match &app.codegen {
+        Some(codegen) => json!({"kind": codegen.forge.kind()}),
+        None => Value::Null,
+    };
+    let (queue, workers) = match &app.queue {
+        None => (Value::Null, Value::Null),
+        Some(q) => {
+            let queue = match q.depth().await {
+                Ok(d) => {
+                    json!({"kind": q.kind(), "ok": true, "visible": d.visible, "inFlight": d.in_flight, "deadLetter": d.dead_letter})
+                }
+                Err(e) => {
+                    ok = false;
+                    json!({"kind": q.kind(), "ok": false, "error": e.to_string()})
+                }
+            };
+            let workers = match store.workers().await {
+                Ok(beats) => {
+                    let now = aipm_core::domain::Timestamp::now().millis();
+                    let alive: Vec<_> = beats
+                        .iter()
+                        .filter(|b| now - b.heartbeat_at.millis() <= WORKER_FRESH_SECS * 1000)
+                        .collect();
+                    json!({
+                        "alive": alive.len(),
+                        "lastHeartbeat": beats.iter().map(|b| b.heartbeat_at).max(),
+                        "activeRuns": alive.iter().flat_map(|b| b.active_runs.iter()).collect::<Vec<_>>(),
+                        "workers": beats,
+                    })
+                }
+                Err(e) => json!({"error": e.to_string()}),
+            };
+            (queue, workers)
+        }
+    };
+    let body = json!({
+        "status": if ok { "ok" } else { "degraded" },
+        "version": app.build.version,
+        "commit": app.build.commit,
+        "store": store_report,
+        "queue": queue,
+        "workers": workers,
+        "forge": forge,
+        "llm": {"configured": app.llm.is_some(), "model": app.llm.as_ref().map(|l| l.model().to_string())},
+        "epicPoints": aipm_core::quality::EPIC_POINTS,
+    });
+    Ok(Response::json(StatusCode::OK, &body))
+}
+
+pub async fn version(app: &App, _req: &Request) -> Input<Response> {
+    Ok(Response::json(StatusCode::OK, &app.build))
+}

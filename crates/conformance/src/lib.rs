@@ -1,0 +1,1 @@
+//! Test-only package: the suites are in `tests/`, the store benchmark in `benches/`.

@@ -1,0 +1,272 @@
+//! The runs of code generation and the PRs they opened, as the store keeps
+//! them: reading them, and the changes that need no agent — cancel, retry
+//! (a queue), stop tracking and merge (a forge). Each takes only what it
+//! uses, so a function that lists runs builds neither queue nor forge.
+
+use super::forge_error;
+use crate::backlog::{pr_entries, Backlog, PrEntry};
+use crate::domain::{CodeRun, PullRequest, RunId, RunStatus, StoryId, Timestamp};
+use crate::error::{codes, Error, Result};
+use crate::forge::{Forge, PrState};
+use crate::queue::{Job, Queue};
+use crate::store::{Expect, Write};
+use serde_json::json;
+
+#[derive(Clone)]
+pub struct Runs {
+    pub backlog: Backlog,
+}
+
+impl Runs {
+    pub fn new(backlog: Backlog) -> Self {
+        Runs { backlog }
+    }
+
+    pub async fn run_record(&self, id: RunId) -> Result<CodeRun> {
+        self.backlog
+            .store()
+            .get_run(id)
+            .await?
+            .ok_or_else(|| Error::not_found("run", id))
+    }
+
+    /// Read-modify-write a run, re-reading when a worker changed it between.
+    pub async fn update_run(
+        &self,
+        id: RunId,
+        change: impl Fn(&mut CodeRun) -> Result<Vec<Write>>,
+    ) -> Result<CodeRun> {
+        for _ in 0..5 {
+            let mut run = self.run_record(id).await?;
+            let version = run.version;
+            let mut extra = change(&mut run)?;
+            run.version = version + 1;
+            extra.push(Write::PutRun {
+                run: run.clone(),
+                expect: Expect::Version(version),
+            });
+            match self.backlog.store().commit(extra).await {
+                Ok(()) => return Ok(run),
+                Err(Error::VersionConflict { entity: "run", .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::internal(
+            "updating a run",
+            "it kept changing under us",
+        ))
+    }
+
+    /// End a run: terminal status, reason, and its story's slot freed.
+    pub async fn finish(
+        &self,
+        id: RunId,
+        status: RunStatus,
+        error: Option<String>,
+    ) -> Result<CodeRun> {
+        debug_assert!(status.is_terminal());
+        self.update_run(id, |run| {
+            let mut writes = Vec::new();
+            if !run.status.is_terminal() {
+                writes.push(Write::ReleaseActiveRun {
+                    story_id: run.story_id,
+                    run_id: run.run_id,
+                });
+            }
+            run.status = status;
+            run.finished_at = Some(Timestamp::now());
+            if error.is_some() {
+                run.error = error.clone();
+            }
+            Ok(writes)
+        })
+        .await
+    }
+
+    pub async fn run(&self, id: RunId) -> Result<(CodeRun, String)> {
+        let run = self.run_record(id).await?;
+        let log = self.backlog.store().read_log(id).await?;
+        Ok((run, log))
+    }
+
+    pub async fn runs_of(&self, story: StoryId) -> Result<Vec<CodeRun>> {
+        let record = self
+            .backlog
+            .store()
+            .get_story_record(story)
+            .await?
+            .ok_or_else(|| Error::not_found("story", story))?;
+        Ok(record.runs)
+    }
+
+    /// Stop a run: a queued one ends at once; a running one is stopped by
+    /// its worker within a couple of seconds.
+    pub async fn cancel(&self, id: RunId) -> Result<CodeRun> {
+        let run = self
+            .update_run(id, |run| {
+                if run.status.is_terminal() {
+                    return Err(Error::rule(
+                        "RUN_NOT_ACTIVE",
+                        format!("run {} already ended ({})", run.run_id, run.status),
+                        json!({"runId": run.run_id, "status": run.status}),
+                    ));
+                }
+                run.cancel_requested = true;
+                if run.status == RunStatus::Queued {
+                    run.status = RunStatus::Cancelled;
+                    run.finished_at = Some(Timestamp::now());
+                    run.error = Some("cancelled before a worker started it".into());
+                    return Ok(vec![Write::ReleaseActiveRun {
+                        story_id: run.story_id,
+                        run_id: run.run_id,
+                    }]);
+                }
+                Ok(Vec::new())
+            })
+            .await?;
+        Ok(run)
+    }
+
+    /// Start the next attempt of an ended run, on the same branch and PR.
+    pub async fn retry(&self, queue: &dyn Queue, id: RunId) -> Result<CodeRun> {
+        let current = self.run_record(id).await?;
+        if !current.status.is_terminal() {
+            return Err(Error::rule(
+                codes::RUN_IN_PROGRESS,
+                format!("run {id} is still {}; cancel it first", current.status),
+                json!({"runId": id, "status": current.status}),
+            ));
+        }
+        let run = self
+            .update_run(id, |run| {
+                if !run.status.is_terminal() {
+                    return Err(Error::rule(
+                        codes::RUN_IN_PROGRESS,
+                        format!("run {id} is already running again"),
+                        json!({"runId": id}),
+                    ));
+                }
+                run.attempt += 1;
+                run.status = RunStatus::Queued;
+                run.started_at = None;
+                run.finished_at = None;
+                run.error = None;
+                run.summary = None;
+                run.cancel_requested = false;
+                run.heartbeat_at = None;
+                run.worker = None;
+                Ok(vec![Write::ClaimActiveRun {
+                    story_id: run.story_id,
+                    run_id: run.run_id,
+                }])
+            })
+            .await
+            .map_err(|e| match e {
+                Error::Rule {
+                    code: "ALREADY_EXISTS",
+                    ..
+                } => Error::rule(
+                    codes::RUN_IN_PROGRESS,
+                    format!(
+                        "story {} has another code run in progress",
+                        current.story_id
+                    ),
+                    json!({"storyId": current.story_id}),
+                ),
+                other => other,
+            })?;
+        if let Err(e) = queue
+            .send(Job {
+                run_id: id,
+                attempt: run.attempt,
+            })
+            .await
+        {
+            self.finish(
+                id,
+                RunStatus::Failed,
+                Some(format!("could not queue the job: {e}")),
+            )
+            .await?;
+            return Err(e);
+        }
+        Ok(run)
+    }
+
+    pub async fn prs_of(&self, story: StoryId) -> Result<Vec<PrEntry>> {
+        let record = self
+            .backlog
+            .store()
+            .get_story_record(story)
+            .await?
+            .ok_or_else(|| Error::not_found("story", story))?;
+        Ok(pr_entries(record.pull_requests, &record.runs))
+    }
+
+    async fn pull_request(
+        &self,
+        story: StoryId,
+        number: u64,
+    ) -> Result<(PullRequest, crate::domain::ProjectId)> {
+        let record = self
+            .backlog
+            .store()
+            .get_story_record(story)
+            .await?
+            .ok_or_else(|| Error::not_found("story", story))?;
+        let pr = record
+            .pull_requests
+            .into_iter()
+            .find(|p| p.number == number)
+            .ok_or_else(|| {
+                Error::not_found("pull request", format!("{number} of story {story}"))
+            })?;
+        Ok((pr, record.story.project_id))
+    }
+
+    /// Stop tracking a PR; with `close`, close it on the forge first.
+    pub async fn stop_tracking(
+        &self,
+        forge: &dyn Forge,
+        story: StoryId,
+        number: u64,
+        close: bool,
+    ) -> Result<()> {
+        let (pr, project_id) = self.pull_request(story, number).await?;
+        if close && pr.state == PrState::Open {
+            forge.close(&pr.repo, number).await.map_err(forge_error)?;
+        }
+        self.backlog
+            .store()
+            .commit(vec![Write::DeletePullRequest {
+                project_id,
+                pr,
+                expect: Expect::Exists,
+            }])
+            .await
+    }
+
+    /// Squash-merge a PR and record it merged.
+    pub async fn merge(
+        &self,
+        forge: &dyn Forge,
+        story: StoryId,
+        number: u64,
+    ) -> Result<PullRequest> {
+        let (mut pr, project_id) = self.pull_request(story, number).await?;
+        let merged = forge.merge(&pr.repo, number).await.map_err(forge_error)?;
+        let version = pr.version;
+        pr.state = merged.state;
+        pr.updated_at = Timestamp::now();
+        pr.version += 1;
+        self.backlog
+            .store()
+            .commit(vec![Write::PutPullRequest {
+                project_id,
+                pr: pr.clone(),
+                expect: Expect::Version(version),
+            }])
+            .await?;
+        Ok(pr)
+    }
+}
