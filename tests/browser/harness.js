@@ -71,9 +71,9 @@ function apiClient(base) {
     post: (path, body) => call('POST', path, body),
     patch: (path, body) => call('PATCH', path, body),
     del: (path) => call('DELETE', path),
-    /** A backlog from the project's shared fixtures (beside the repository). */
+    /** A backlog in one of the original AIPM's formats, from tests/fixtures/. */
     importFixture: async (name) => call('POST', '/api/import', undefined,
-      await readFile(join(REPO, '..', 'shared', 'fixtures', name), 'utf8')),
+      await readFile(join(REPO, 'tests', 'fixtures', name), 'utf8')),
     createStory: (fields) => call('POST', '/api/stories', { acceptWarnings: true, ...fields }),
     flat: () => call('GET', '/api/stories?flat=true'),
   };
