@@ -20,7 +20,9 @@ const DOC_SHOTS = join(REPO, 'docs', 'screenshots');
 /** Start `aipm serve`; resolves once it printed its URL. */
 export async function startServer(env = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'aipm-web-'));
-  const child = spawn(AIPM, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', join(REPO, 'web')], {
+  // The UI built into the binary, as users get it (AIPM_WEB_DIR, when set,
+  // serves web/ from disk instead).
+  const child = spawn(AIPM, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
     env: { ...process.env, AIPM_LOG: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
