@@ -1,6 +1,7 @@
 //! Import and export on both stores: the original AIPM's three formats with
-//! exact counts, JSON and CSV round trips, refusals that write nothing, and
-//! an import that stays invisible until it is complete.
+//! exact counts and every adjustment by source id, JSON and CSV round trips,
+//! refusals that write nothing, and an import that stays invisible until it
+//! is complete.
 
 mod support;
 
