@@ -3,6 +3,7 @@
 mod runtime;
 mod serve;
 mod store_args;
+mod web;
 mod worker;
 
 use aipm_core::backlog::Backlog;

@@ -2,15 +2,14 @@
 //! handlers the Lambda functions use.
 
 use crate::store_args::StoreArgs;
+use crate::web::WebUi;
 use aipm_api::{self as api, ApiConfig, App, Secret};
 use aipm_core::backlog::Backlog;
 use axum::body::{to_bytes, Body};
 use axum::extract::State;
-use axum::response::IntoResponse;
 use clap::Args;
-use http::{HeaderValue, StatusCode};
 use std::net::SocketAddr;
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -21,9 +20,10 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Directory of the web UI's static files.
-    #[arg(long, env = "AIPM_WEB_DIR", default_value = "web")]
-    pub web_dir: PathBuf,
+    /// Serve the web UI from this directory instead of the copy built into
+    /// the binary (for working on the UI).
+    #[arg(long, env = "AIPM_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
     /// Origins allowed by CORS, comma-separated (`*` for any).
     #[arg(long, env = "AIPM_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
@@ -45,7 +45,7 @@ pub struct ServeArgs {
 
 struct Server {
     app: App,
-    web_dir: PathBuf,
+    web: WebUi,
     requests: AtomicU64,
 }
 
@@ -65,8 +65,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let backlog = Backlog::new(runtime.store.clone());
     let project = backlog.ensure_default_project().await?;
     if let Some(repo) = &args.repo {
-        let repository = aipm_core::forge::normalize_repository(repo)
-            .map_err(|r| anyhow::anyhow!("--repo: {r}"))?;
+        let repository =
+            aipm_core::forge::normalize_repository(repo).map_err(|r| anyhow::anyhow!("--repo: {r}"))?;
         if project.repository.as_deref() != Some(repository.as_str()) {
             let changes = aipm_core::backlog::ProjectChanges {
                 repository: Some(Some(repository)),
@@ -90,8 +90,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
     let workers = match (&codegen, args.no_worker) {
         (Some(codegen), false) => {
-            let worker =
-                aipm_worker::Worker::new(codegen.clone(), aipm_worker::WorkerConfig::from_env());
+            let worker = aipm_worker::Worker::new(
+                codegen.clone(),
+                aipm_worker::WorkerConfig::from_env(),
+            );
             Some(tokio::spawn(async move { worker.run(stopped).await }))
         }
         _ => None,
@@ -107,7 +109,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .with_codegen(codegen);
     let server = Arc::new(Server {
         app,
-        web_dir: args.web_dir.clone(),
+        web: WebUi::new(args.web_dir.clone()),
         requests: AtomicU64::new(0),
     });
 
@@ -153,7 +155,7 @@ async fn answer(
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
     if !(path.starts_with("/api/") || path == "/api" || path == "/health") {
-        return static_file(&server.web_dir, &path).await;
+        return server.web.respond(&path).await;
     }
     let n = server.requests.fetch_add(1, Ordering::Relaxed);
     let request_id = parts
@@ -170,7 +172,11 @@ async fn answer(
     let req = api::Request {
         method: parts.method,
         path,
-        query: parts.uri.query().map(api::parse_query).unwrap_or_default(),
+        query: parts
+            .uri
+            .query()
+            .map(api::parse_query)
+            .unwrap_or_default(),
         headers: parts.headers,
         body: bytes,
         params: Vec::new(),
@@ -181,49 +187,4 @@ async fn answer(
     *out.status_mut() = response.status;
     *out.headers_mut() = response.headers;
     out
-}
-
-fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "json" => "application/json",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "ico" => "image/x-icon",
-        _ => "application/octet-stream",
-    }
-}
-
-async fn static_file(web_dir: &Path, path: &str) -> axum::response::Response {
-    let relative = path.trim_start_matches('/');
-    let relative = if relative.is_empty() {
-        "index.html"
-    } else {
-        relative
-    };
-    let candidate = Path::new(relative);
-    if candidate
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_)))
-    {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
-    }
-    let file = web_dir.join(candidate);
-    match tokio::fs::read(&file).await {
-        Ok(bytes) => {
-            let mut r = axum::response::Response::new(Body::from(bytes));
-            r.headers_mut().insert(
-                http::header::CONTENT_TYPE,
-                HeaderValue::from_static(content_type(&file)),
-            );
-            r.headers_mut().insert(
-                http::header::CACHE_CONTROL,
-                HeaderValue::from_static("no-cache"),
-            );
-            r
-        }
-        Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
-    }
 }

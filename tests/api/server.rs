@@ -130,17 +130,82 @@ async fn cors_allows_configured_origins_with_every_method() {
     assert!(r.headers.get("access-control-allow-origin").is_none());
 }
 
+/// `aipm serve` started anywhere serves the UI built into it: no checkout
+/// beside it, no `web/` in its working directory.
 #[tokio::test]
-async fn the_web_ui_is_served_from_the_root() {
-    let s = Server::start();
+async fn the_web_ui_is_served_from_the_root_wherever_aipm_runs() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let s = Server::start_in(
+        Some(elsewhere.path()),
+        &[],
+        &[],
+        tempfile::tempdir().unwrap(),
+    );
+    let web = concat!(env!("CARGO_MANIFEST_DIR"), "/../web");
+
     let r = reqwest::get(format!("{}/", s.url)).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
-    let r = reqwest::get(format!("{}/../Cargo.toml", s.url))
+    assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(
+        r.text().await.unwrap(),
+        std::fs::read_to_string(format!("{web}/index.html")).unwrap()
+    );
+    for (path, content_type) in [
+        ("/js/app.js", "text/javascript; charset=utf-8"),
+        ("/css/base.css", "text/css; charset=utf-8"),
+        ("/favicon.svg", "image/svg+xml"),
+    ] {
+        let r = reqwest::get(format!("{}{path}", s.url)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(r.headers()["content-type"], content_type, "{path}");
+        assert_eq!(
+            r.bytes().await.unwrap(),
+            std::fs::read(format!("{web}{path}")).unwrap(),
+            "{path} is the file of web/"
+        );
+    }
+    for missing in ["/../Cargo.toml", "/js/nothing.js", "/%2e%2e/Cargo.toml"] {
+        let r = reqwest::get(format!("{}{missing}", s.url)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{missing}");
+    }
+    assert!(
+        std::fs::read_dir(elsewhere.path())
+            .unwrap()
+            .next()
+            .is_none(),
+        "nothing is written into the working directory"
+    );
+}
+
+/// `--web-dir` serves the UI from disk instead, for working on it.
+#[tokio::test]
+async fn web_dir_serves_the_ui_from_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<p>from disk</p>").unwrap();
+    std::fs::create_dir(dir.path().join("js")).unwrap();
+    std::fs::write(dir.path().join("js/app.js"), "export const x = 1;").unwrap();
+    let web_dir = dir.path().to_str().unwrap();
+    let s = Server::start_in(
+        None,
+        &[],
+        &["--web-dir", web_dir],
+        tempfile::tempdir().unwrap(),
+    );
+    let r = reqwest::get(format!("{}/", s.url)).await.unwrap();
+    assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(r.text().await.unwrap(), "<p>from disk</p>");
+    let r = reqwest::get(format!("{}/js/app.js", s.url)).await.unwrap();
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(r.text().await.unwrap(), "export const x = 1;");
+    let r = reqwest::get(format!("{}/css/base.css", s.url))
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "nothing of the built-in copy shows through"
+    );
 }

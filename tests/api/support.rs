@@ -43,18 +43,33 @@ impl Server {
         args: &[&str],
         data_dir: tempfile::TempDir,
     ) -> Server {
+        Server::start_in(None, env, args, data_dir)
+    }
+
+    /// Start in a working directory of the test's choosing (by default the
+    /// test's own); the web UI is the one built into the binary unless
+    /// `args` name `--web-dir`.
+    pub fn start_in(
+        cwd: Option<&Path>,
+        env: &[(&str, &str)],
+        args: &[&str],
+        data_dir: tempfile::TempDir,
+    ) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_aipm"));
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
             .arg("--data-dir")
             .arg(data_dir.path())
-            .args(["--web-dir", concat!(env!("CARGO_MANIFEST_DIR"), "/../web")])
+            .env_remove("AIPM_WEB_DIR")
             .env_remove("AIPM_API_TOKEN")
             .env("AIPM_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (k, v) in env {
             cmd.env(k, v);
+        }
+        if let Some(cwd) = cwd {
+            cmd.current_dir(cwd);
         }
         let mut child = cmd.spawn().expect("start aipm serve");
         let mut line = String::new();

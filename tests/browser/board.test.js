@@ -15,22 +15,29 @@ test('given the board, when I drag a Draft card to In Progress, then the story i
   const columns = await page.locator('.board-column h3').allInnerTexts();
   assert.deepEqual(columns.map((c) => c.toLowerCase()), ['draft', 'ready', 'in progress', 'blocked', 'done']);
   const stories = await api.flat();
-  const drafts = stories.filter((s) => s.status === 'Draft').length;
-  assert.equal(await count(page, 'Draft'), drafts);
+  // Each column counts the stories it holds; the fixture fills every column.
+  const holds = { Draft: ['Draft'], Ready: ['Ready', 'Approved'], 'In Progress': ['In Progress'], Blocked: ['Blocked'], Done: ['Done'] };
+  for (const [column, statuses] of Object.entries(holds)) {
+    const n = stories.filter((s) => statuses.includes(s.status)).length;
+    assert.ok(n > 0, `the fixture has stories for ${column}`);
+    assert.equal(await count(page, column), n, column);
+  }
+  const drafts = await count(page, 'Draft');
   const progress = await count(page, 'In Progress');
 
-  const card = page.locator('.board-column[data-status="Draft"] .card[data-id="30"]');
+  assert.equal((await api.get('/api/stories/6')).status, 'Draft');
+  const card = page.locator('.board-column[data-status="Draft"] .card[data-id="6"]');
   await drag(page, card, page.locator('.board-column[data-status="In Progress"] .column-cards'));
-  await page.locator('.board-column[data-status="In Progress"] .card[data-id="30"]').waitFor();
-  assert.equal((await api.get('/api/stories/30')).status, 'In Progress');
+  await page.locator('.board-column[data-status="In Progress"] .card[data-id="6"]').waitFor();
+  assert.equal((await api.get('/api/stories/6')).status, 'In Progress');
   assert.equal(await count(page, 'Draft'), drafts - 1);
   assert.equal(await count(page, 'In Progress'), progress + 1);
 
   // And back with the keyboard: Shift+← moves the focused card one column left.
-  await page.locator('.card[data-id="30"]').focus();
+  await page.locator('.card[data-id="6"]').focus();
   await page.keyboard.press('Shift+ArrowLeft');
-  await page.locator('.board-column[data-status="Ready"] .card[data-id="30"]').waitFor();
-  assert.equal((await api.get('/api/stories/30')).status, 'Ready');
+  await page.locator('.board-column[data-status="Ready"] .card[data-id="6"]').waitFor();
+  assert.equal((await api.get('/api/stories/6')).status, 'Ready');
 
   await page.locator('.card[data-id="17"]').click();
   await page.locator('#details-heading', { hasText: 'Story #17' }).waitFor();

@@ -20,7 +20,9 @@ const DOC_SHOTS = join(REPO, 'docs', 'screenshots');
 /** Start `aipm serve`; resolves once it printed its URL. */
 export async function startServer(env = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'aipm-web-'));
-  const child = spawn(AIPM, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', join(REPO, 'web')], {
+  // The UI built into the binary, as users get it (AIPM_WEB_DIR, when set,
+  // serves web/ from disk instead).
+  const child = spawn(AIPM, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
     env: { ...process.env, AIPM_LOG: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -71,9 +73,9 @@ function apiClient(base) {
     post: (path, body) => call('POST', path, body),
     patch: (path, body) => call('PATCH', path, body),
     del: (path) => call('DELETE', path),
-    /** A backlog from the project's shared fixtures (beside the repository). */
+    /** A backlog in one of the original AIPM's formats, from tests/fixtures/. */
     importFixture: async (name) => call('POST', '/api/import', undefined,
-      await readFile(join(REPO, '..', 'shared', 'fixtures', name), 'utf8')),
+      await readFile(join(REPO, 'tests', 'fixtures', name), 'utf8')),
     createStory: (fields) => call('POST', '/api/stories', { acceptWarnings: true, ...fields }),
     flat: () => call('GET', '/api/stories?flat=true'),
   };
