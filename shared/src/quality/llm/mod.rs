@@ -6,6 +6,7 @@
 mod answers;
 mod client;
 
+pub use answers::INVEST_PROMPT;
 pub use client::LlmClient;
 
 use super::{heuristic_analysis, StoryText};
