@@ -170,6 +170,41 @@ async fn drafts_come_from_the_template_without_an_llm() {
     );
 }
 
+#[tokio::test]
+async fn a_drafted_story_keeps_the_ideas_own_benefit_and_a_drafted_test_is_measurable() {
+    let s = Server::start();
+    s.story(good_story("Invoices")).await;
+    let idea = "As a finance clerk, I want to download an invoice as a PDF so that I can file it with the tax return";
+    let r = s
+        .post("/api/stories/draft", json!({"idea": idea, "parentId": 1}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["asA"], "finance clerk");
+    assert_eq!(r.body["iWant"], "to download an invoice as a PDF");
+    assert_eq!(
+        r.body["soThat"], "I can file it with the tax return",
+        "the idea's benefit, not the parent's"
+    );
+    assert_eq!(r.body["parentId"], 1);
+
+    // The drafted Then steps pass the measurability check that guards saving.
+    let draft = s
+        .post(
+            "/api/stories/1/tests/draft",
+            json!({"idea": "an unpaid invoice"}),
+        )
+        .await
+        .body;
+    let saved = s
+        .post(
+            "/api/stories/1/tests",
+            json!({"given": draft["given"], "when": draft["when"], "then": draft["then"]}),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.body);
+    assert_eq!(saved.body["measurabilityWarnings"], json!([]));
+}
+
 /// The same API with an LLM: a local double of the Chat Completions endpoint.
 #[tokio::test]
 async fn with_an_llm_the_ai_pass_is_merged_and_drafts_come_from_it() {

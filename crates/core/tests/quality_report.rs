@@ -1,34 +1,36 @@
-//! The deterministic checks measured on the hand-labeled set in
-//! tests/quality (see its README). Prints precision and recall per criterion
-//! and fails when a criterion's precision drops below 0.9 or its recall below
-//! the floor recorded here (set just under the last measured value, so a
-//! regression fails). Run with:
+//! The deterministic checks measured on the hand-labeled sets in tests/quality
+//! (see its README): the development set, which the rules are tuned on, and
+//! the held-out set, which they are only scored on. Run with:
 //!
 //!     cargo nextest run -p aipm-shared --test quality_report --no-capture
+//!
+//! `the_development_set_keeps_its_floors` fails when a criterion's precision
+//! or recall on the development set drops below the floor recorded here.
+//! `the_held_out_set_is_scored` prints precision, recall and F1 on the held-out
+//! set and fails only when the set itself is malformed: a floor there would
+//! invite tuning the rules against it (tests/quality/held-out/README.md).
 
 use aipm_core::quality::criteria::CRITERIA;
 use aipm_core::quality::{analyze_story, check_then_step, StoryText};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
-const MIN_PRECISION: f64 = 0.9;
-
-/// Recall floors, just under what the checks measured when last changed
-/// (1.00 everywhere but `unique`, 12 of 13): losing one more labeled story
-/// fails the test. Raise a floor when a check improves.
-const MIN_RECALL: &[(&str, f64)] = &[
-    ("well-formed", 0.99),
-    ("independent", 0.99),
-    ("negotiable", 0.99),
-    ("valuable", 0.99),
-    ("estimable", 0.99),
-    ("small", 0.99),
-    ("testable", 0.99),
-    ("atomic", 0.99),
-    ("minimal", 0.99),
-    ("unique", 0.92),
-    ("measurable", 0.99),
+/// Development-set floors (precision, recall), just under what the checks
+/// measured when last changed: losing one more labeled story fails the test.
+/// Raise a floor when a check improves.
+const DEV_FLOORS: &[(&str, f64, f64)] = &[
+    ("well-formed", 0.99, 0.99),
+    ("independent", 0.99, 0.99),
+    ("negotiable", 0.99, 0.99),
+    ("valuable", 0.99, 0.99),
+    ("estimable", 0.99, 0.99),
+    ("small", 0.99, 0.99),
+    ("testable", 0.99, 0.99),
+    ("atomic", 0.99, 0.99),
+    ("minimal", 0.99, 0.99),
+    ("unique", 0.89, 0.94),
+    ("measurable", 0.98, 0.99),
 ];
 
 #[derive(Deserialize)]
@@ -42,6 +44,7 @@ struct LabeledStory {
     description: String,
     story_point: Option<u32>,
     expected: Vec<String>,
+    duplicate_of: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -75,6 +78,14 @@ impl Score {
     fn recall(&self) -> f64 {
         ratio(self.tp, self.tp + self.fn_.len())
     }
+    fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
@@ -96,13 +107,38 @@ fn labeled<T: serde::de::DeserializeOwned>(file: &str) -> T {
 fn number(id: &str) -> u64 {
     id.trim_start_matches(|c: char| !c.is_ascii_digit())
         .parse()
-        .expect("ids are S001…")
+        .expect("ids are S001…, H001…")
 }
 
-#[test]
-fn the_checks_agree_with_the_labeled_set() {
-    let stories: Vec<LabeledStory> = labeled("stories.json");
-    let steps: Vec<LabeledStep> = labeled("then-steps.json");
+/// The set's own consistency: ids unique, known criteria, duplicates point
+/// back, epics by points carry `small`.
+fn validate(stories: &[LabeledStory], steps: &[LabeledStep]) {
+    let mut seen = HashSet::new();
+    for s in stories {
+        assert!(seen.insert(s.id.as_str()), "{}: id repeated", s.id);
+        for e in &s.expected {
+            assert!(CRITERIA.contains(&e.as_str()), "{}: unknown {e}", s.id);
+        }
+        let unique = s.expected.iter().any(|e| e == "unique");
+        match &s.duplicate_of {
+            Some(d) => assert!(unique && seen.contains(d.as_str()), "{}: duplicateOf", s.id),
+            None => assert!(!unique, "{}: unique without duplicateOf", s.id),
+        }
+        if s.story_point.unwrap_or(0) > aipm_core::quality::EPIC_POINTS {
+            assert!(s.expected.iter().any(|e| e == "small"), "{}: points", s.id);
+        }
+    }
+    let mut seen = HashSet::new();
+    for s in steps {
+        assert!(seen.insert(s.id.as_str()), "{}: id repeated", s.id);
+    }
+}
+
+/// Every check over one set, per criterion; each story is compared for
+/// `unique` with the stories before it, as when it was created (the sets
+/// label the later copy of a pair).
+fn score(stories: &[LabeledStory], steps: &[LabeledStep]) -> BTreeMap<&'static str, Score> {
+    validate(stories, steps);
     let texts: Vec<StoryText> = stories
         .iter()
         .map(|s| StoryText {
@@ -115,11 +151,8 @@ fn the_checks_agree_with_the_labeled_set() {
             story_point: s.story_point,
         })
         .collect();
-
     let mut scores: BTreeMap<&str, Score> = BTreeMap::new();
     for (i, story) in stories.iter().enumerate() {
-        // As when the story was created: the stories before it exist, the
-        // later ones do not (the set labels the later copy of a pair).
         let found = analyze_story(&texts[i], &texts[..i]);
         for criterion in CRITERIA {
             let predicted = found.iter().any(|w| w.criterion == *criterion);
@@ -130,60 +163,91 @@ fn the_checks_agree_with_the_labeled_set() {
                 .add(&story.id, expected, predicted);
         }
     }
-    for step in &steps {
+    for step in steps {
         let warned = check_then_step(&step.then).is_some();
         scores
             .entry("measurable")
             .or_default()
             .add(&step.id, !step.measurable, warned);
     }
+    scores
+}
 
+fn order() -> impl Iterator<Item = &'static str> + Clone {
+    CRITERIA.iter().copied().chain(["measurable"])
+}
+
+fn print(title: &str, scores: &BTreeMap<&str, Score>, misses: bool) {
+    println!("\n{title}");
     println!(
-        "\n{:<12} {:>9} {:>7} {:>4} {:>4} {:>4}",
-        "criterion", "precision", "recall", "TP", "FP", "FN"
+        "{:<12} {:>9} {:>7} {:>5} {:>4} {:>4} {:>4}",
+        "criterion", "precision", "recall", "F1", "TP", "FP", "FN"
     );
-    let order = CRITERIA.iter().copied().chain(["measurable"]);
-    for criterion in order.clone() {
+    for criterion in order() {
         let s = &scores[criterion];
         println!(
-            "{criterion:<12} {:>9.2} {:>7.2} {:>4} {:>4} {:>4}",
+            "{criterion:<12} {:>9.2} {:>7.2} {:>5.2} {:>4} {:>4} {:>4}",
             s.precision(),
             s.recall(),
+            s.f1(),
             s.tp,
             s.fp.len(),
             s.fn_.len()
         );
     }
     println!(
-        "(measurable: a positive is a Then step labeled not measurable; the check warns on it)\n"
+        "(measurable: a positive is a Then step labeled not measurable; the check warns on it)"
     );
-    for criterion in order.clone() {
-        let s = &scores[criterion];
-        if !s.fp.is_empty() || !s.fn_.is_empty() {
-            println!(
-                "{criterion}: false positives {:?}, missed {:?}",
-                s.fp, s.fn_
-            );
+    if misses {
+        for criterion in order() {
+            let s = &scores[criterion];
+            if !s.fp.is_empty() || !s.fn_.is_empty() {
+                println!(
+                    "{criterion}: false positives {:?}, missed {:?}",
+                    s.fp, s.fn_
+                );
+            }
         }
     }
+}
+
+#[test]
+fn the_development_set_keeps_its_floors() {
+    let stories: Vec<LabeledStory> = labeled("stories.json");
+    let steps: Vec<LabeledStep> = labeled("then-steps.json");
+    let scores = score(&stories, &steps);
+    print("Development set (tests/quality)", &scores, true);
 
     let mut failures = Vec::new();
-    for criterion in order {
+    for criterion in order() {
         let s = &scores[criterion];
-        let floor = MIN_RECALL
+        let &(_, min_precision, min_recall) = DEV_FLOORS
             .iter()
-            .find(|(c, _)| *c == criterion)
-            .expect("a floor per criterion")
-            .1;
-        if s.precision() < MIN_PRECISION {
+            .find(|(c, _, _)| *c == criterion)
+            .expect("a floor per criterion");
+        if s.precision() < min_precision {
             failures.push(format!(
-                "{criterion}: precision {:.2} < {MIN_PRECISION}",
+                "{criterion}: precision {:.2} < {min_precision}",
                 s.precision()
             ));
         }
-        if s.recall() < floor {
-            failures.push(format!("{criterion}: recall {:.2} < {floor}", s.recall()));
+        if s.recall() < min_recall {
+            failures.push(format!(
+                "{criterion}: recall {:.2} < {min_recall}",
+                s.recall()
+            ));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn the_held_out_set_is_scored() {
+    let stories: Vec<LabeledStory> = labeled("held-out/stories.json");
+    let steps: Vec<LabeledStep> = labeled("held-out/then-steps.json");
+    let scores = score(&stories, &steps);
+    // The misses are listed so a reader can judge them; they are not a to-do
+    // list for the rules (see tests/quality/held-out/README.md).
+    print("Held-out set (tests/quality/held-out)", &scores, true);
+    assert!(stories.len() >= 100 && steps.len() >= 100);
 }

@@ -2,6 +2,7 @@
 //! (wiremock): what is sent, what is merged, and how each failure falls back
 //! to the deterministic analysis with the error recorded and the key unseen.
 
+use aipm_core::quality::llm::INVEST_PROMPT;
 use aipm_core::quality::{analyze_with_llm, ApiKey, LlmConfig, StoryText};
 use aipm_llm::LlmClient;
 use serde_json::{json, Value};
@@ -302,4 +303,252 @@ async fn drafts_come_back_checked_from_the_model() {
         serde_json::from_str(draft_request["messages"][1]["content"].as_str().unwrap()).unwrap();
     assert_eq!(asked["idea"], "service dates");
     assert_eq!(asked["parent"]["title"], "Fleet management suite");
+}
+
+// The fixed prompt set (tests/quality/llm/invest-answers.json): held-out
+// stories, the system prompt they were answered with, and the answers the
+// recorded-answer double replays.
+
+#[derive(serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PromptSet {
+    about: String,
+    recorded_from: String,
+    stories: Vec<String>,
+    prompt: String,
+    answers: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(serde::Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+struct LabeledStory {
+    id: String,
+    title: String,
+    as_a: String,
+    i_want: String,
+    so_that: String,
+    description: String,
+    story_point: Option<u32>,
+    expected: Vec<String>,
+}
+
+fn quality_file(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/quality")
+        .join(name)
+}
+
+fn prompt_set() -> (PromptSet, Vec<LabeledStory>) {
+    let read = |name| std::fs::read_to_string(quality_file(name)).unwrap();
+    let set: PromptSet = serde_json::from_str(&read("llm/invest-answers.json")).unwrap();
+    let all: Vec<LabeledStory> = serde_json::from_str(&read("held-out/stories.json")).unwrap();
+    let stories = set
+        .stories
+        .iter()
+        .map(|id| {
+            all.iter()
+                .find(|s| &s.id == id)
+                .expect("a held-out id")
+                .clone()
+        })
+        .collect();
+    (set, stories)
+}
+
+fn text(s: &LabeledStory) -> StoryText<'_> {
+    StoryText {
+        id: None,
+        title: &s.title,
+        as_a: &s.as_a,
+        i_want: &s.i_want,
+        so_that: &s.so_that,
+        description: &s.description,
+        story_point: s.story_point,
+    }
+}
+
+/// Per criterion (TP, FP, FN) of the model's findings against the labels;
+/// `unique` is left out: one story alone cannot show a duplicate.
+type Agreement = std::collections::BTreeMap<String, (usize, usize, usize)>;
+
+fn agreement(labels: &[LabeledStory], found: &[Vec<String>]) -> Agreement {
+    let mut out = Agreement::new();
+    for criterion in aipm_core::quality::criteria::CRITERIA
+        .iter()
+        .filter(|c| **c != "unique")
+    {
+        let entry = out.entry(criterion.to_string()).or_default();
+        for (story, found) in labels.iter().zip(found) {
+            match (
+                story.expected.iter().any(|e| e == criterion),
+                found.iter().any(|f| f == criterion),
+            ) {
+                (true, true) => entry.0 += 1,
+                (false, true) => entry.1 += 1,
+                (true, false) => entry.2 += 1,
+                (false, false) => {}
+            }
+        }
+    }
+    out
+}
+
+fn print_agreement(title: &str, a: &Agreement) {
+    let ratio = |x: usize, y: usize| if y == 0 { 1.0 } else { x as f64 / y as f64 };
+    println!(
+        "\n{title}\n{:<12} {:>9} {:>7} {:>4} {:>4} {:>4}",
+        "criterion", "precision", "recall", "TP", "FP", "FN"
+    );
+    for (c, (tp, fp, fn_)) in a {
+        println!(
+            "{c:<12} {:>9.2} {:>7.2} {tp:>4} {fp:>4} {fn_:>4}",
+            ratio(*tp, tp + fp),
+            ratio(*tp, tp + fn_)
+        );
+    }
+}
+
+/// Answers the way the recorded model did: the answer stored for the story
+/// whose title is in the request.
+struct Replay(std::collections::BTreeMap<String, String>);
+
+impl wiremock::Respond for Replay {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let body: Value = request.body_json().unwrap();
+        let story: Value =
+            serde_json::from_str(body["messages"][1]["content"].as_str().unwrap()).unwrap();
+        match self.0.get(story["title"].as_str().unwrap()) {
+            Some(answer) => completion(answer),
+            None => ResponseTemplate::new(404),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_fixed_prompt_set_is_replayed_and_scored_against_the_labels() {
+    let (set, stories) = prompt_set();
+    assert!(stories.len() >= 40);
+    let by_title = stories
+        .iter()
+        .map(|s| (s.title.clone(), set.answers[&s.id].clone()))
+        .collect();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(Replay(by_title))
+        .mount(&server)
+        .await;
+    let client = client(&server, Duration::from_secs(5), 0);
+
+    let mut found = Vec::new();
+    for story in &stories {
+        let analysis = analyze_with_llm(&text(story), &[], Some(&client)).await;
+        assert_eq!(
+            analysis.source, "openai",
+            "{}: {:?}",
+            story.id, analysis.error
+        );
+        let criteria: Vec<String> = analysis
+            .ai_warnings
+            .iter()
+            .map(|w| w.criterion.clone())
+            .collect();
+        let recorded: Value = serde_json::from_str(&set.answers[&story.id]).unwrap();
+        let recorded: Vec<&str> = recorded["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["criterion"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            criteria, recorded,
+            "{}: every recorded finding arrives",
+            story.id
+        );
+        found.push(criteria);
+    }
+    // The answers belong to this prompt: a changed prompt needs new answers.
+    assert_eq!(
+        set.prompt, INVEST_PROMPT,
+        "the system prompt changed: record new answers (see the_configured_endpoint_agrees_with_the_labels)"
+    );
+    for request in requests(&server).await {
+        let body: Value = request.body_json().unwrap();
+        assert_eq!(body["messages"][0]["content"], INVEST_PROMPT);
+    }
+    let a = agreement(&stories, &found);
+    print_agreement(
+        &format!(
+            "LLM answers ({}) against the held-out labels",
+            set.recorded_from
+        ),
+        &a,
+    );
+    // The scorer counts what it should: every labeled finding is either
+    // found or missed, and a finding that is not labeled is a false positive.
+    let labeled: usize = stories
+        .iter()
+        .map(|s| s.expected.iter().filter(|e| *e != "unique").count())
+        .sum();
+    let answered: usize = found.iter().map(Vec::len).sum();
+    assert_eq!(
+        a.values().map(|(tp, _, fn_)| tp + fn_).sum::<usize>(),
+        labeled
+    );
+    assert_eq!(
+        a.values().map(|(tp, fp, _)| tp + fp).sum::<usize>(),
+        answered
+    );
+}
+
+/// Agreement of a real model with the labels, on the fixed prompt set: not in
+/// CI (it needs an endpoint and costs tokens). Run with
+///
+///     AIPM_LLM_BASE_URL=… AIPM_LLM_MODEL=… AIPM_LLM_API_KEY=… \
+///       cargo nextest run -p aipm-shared --test llm_double --run-ignored only --no-capture
+///
+/// and AIPM_LLM_RECORD=1 to store the model's answers as the replayed ones.
+#[tokio::test]
+#[ignore = "needs an LLM endpoint (AIPM_LLM_BASE_URL, AIPM_LLM_MODEL)"]
+async fn the_configured_endpoint_agrees_with_the_labels() {
+    let config = LlmConfig::from_env().expect("set AIPM_LLM_BASE_URL and AIPM_LLM_MODEL");
+    let model = config.model.clone();
+    let client = LlmClient::new(config).unwrap();
+    let (mut set, stories) = prompt_set();
+    let mut found = Vec::new();
+    let mut answers = std::collections::BTreeMap::new();
+    for story in &stories {
+        let analysis = analyze_with_llm(&text(story), &[], Some(&client)).await;
+        if let Some(error) = &analysis.error {
+            println!("{}: {error}", story.id);
+        }
+        let warnings: Vec<Value> = analysis
+            .ai_warnings
+            .iter()
+            .map(|w| json!({"criterion": w.criterion, "message": w.message, "details": w.details, "suggestion": w.suggestion}))
+            .collect();
+        answers.insert(
+            story.id.clone(),
+            json!({"summary": analysis.ai_summary, "warnings": warnings}).to_string(),
+        );
+        found.push(
+            analysis
+                .ai_warnings
+                .iter()
+                .map(|w| w.criterion.clone())
+                .collect(),
+        );
+    }
+    print_agreement(
+        &format!("{model} against the held-out labels"),
+        &agreement(&stories, &found),
+    );
+    if std::env::var("AIPM_LLM_RECORD").is_ok_and(|v| v == "1") {
+        set.recorded_from = model;
+        set.answers = answers;
+        set.prompt = INVEST_PROMPT.to_string();
+        let path = quality_file("llm/invest-answers.json");
+        std::fs::write(&path, serde_json::to_string_pretty(&set).unwrap() + "\n").unwrap();
+        println!("recorded into {}", path.display());
+    }
 }

@@ -185,6 +185,48 @@ pub(crate) fn has_quantity(text: &str) -> bool {
         })
 }
 
+/// Words written in a field in place of its content.
+const PLACEHOLDERS: &[&str] = &[
+    "tbd",
+    "tbc",
+    "tba",
+    "to be decided",
+    "to be confirmed",
+    "to be defined",
+    "n a",
+    "na",
+    "none",
+    "nothing",
+    "null",
+    "nil",
+    "todo",
+    "to do",
+    "xxx",
+    "xx",
+    "x",
+    "placeholder",
+    "fill in",
+    "fill in later",
+];
+
+/// What stands in a field instead of its content, if that is all it holds:
+/// nothing ("blank"), a placeholder word ("tbd", "n/a", "none"), marks with no
+/// word ("-", "?", "..."), or a bracketed prompt left unfilled ("[say why]").
+pub(crate) fn placeholder(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Some("blank".into());
+    }
+    let prompt = text.starts_with('[') && text.ends_with(']');
+    let lower = words(text)
+        .iter()
+        .map(|w| w.lower.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (prompt || lower.is_empty() || PLACEHOLDERS.contains(&lower.as_str()))
+        .then(|| format!("\"{text}\""))
+}
+
 /// Words that carry no subject matter of their own.
 pub(crate) const STOP_WORDS: &[&str] = &[
     "a", "an", "the", "i", "me", "my", "we", "our", "us", "you", "your", "it", "its", "they",
@@ -294,6 +336,37 @@ mod tests {
         }
         for no in ["fast", "one of the best", "someone"] {
             assert!(!has_quantity(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn placeholders_stand_in_for_missing_content() {
+        for text in [
+            "",
+            "  ",
+            "tbd",
+            "TBC.",
+            "n/a",
+            "N/A",
+            "none",
+            "-",
+            "—",
+            "?",
+            "...",
+            "todo",
+            "[say why]",
+        ] {
+            assert!(placeholder(text).is_some(), "{text:?}");
+        }
+        assert_eq!(placeholder(" ").as_deref(), Some("blank"));
+        assert_eq!(placeholder("n/a").as_deref(), Some("\"n/a\""));
+        for text in [
+            "I can go on holiday",
+            "none of my data is shared",
+            "the same day",
+            "[draft] notes",
+        ] {
+            assert_eq!(placeholder(text), None, "{text:?}");
         }
     }
 

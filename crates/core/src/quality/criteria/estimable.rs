@@ -6,10 +6,15 @@
 //! want and benefit otherwise describe the user's task, where the same words
 //! are the domain: a student flags questions they are "not sure about", an
 //! analyst "investigates" alerts, an allergy is "recorded as unknown".
+//!
+//! A spike or research that has to come first is an unknown too ("Spike:
+//! compare two providers", "needs research into which APIs we can use"),
+//! read in the description and in a title that opens with "Spike". A spike in
+//! a metric ("a spike in cloud spend") is the domain.
 
 use super::{finding, quote};
 use crate::domain::Warning;
-use crate::quality::words::{clauses, first_phrase, split_brackets};
+use crate::quality::words::{clauses, first_phrase, split_brackets, words};
 use crate::quality::StoryText;
 
 pub const CRITERION: &str = "estimable";
@@ -30,13 +35,36 @@ const UNKNOWNS: &[&str] = &[
     "nobody knows",
     "no one knows",
     "open question",
+    "open questions",
+    "no idea",
+    "don't know",
+    "do not know",
+    "not known",
+    "not yet known",
+    "uncertain",
+    "undecided",
+    "to be clarified",
+    "needs research",
+    "need to research",
+    "more research",
+    "research into",
+    "needs investigation",
+    "needs discovery",
     "etc",
 ];
 
+/// Words after "spike" that make it a spike in a metric, not research.
+const METRIC_SPIKE: &[&str] = &["in", "of", "above", "at", "during", "when", "after"];
+
 pub fn check(story: &StoryText) -> Option<Warning> {
+    let spike_title = words(story.title)
+        .first()
+        .is_some_and(|w| w.lower == "spike")
+        .then_some(story.title);
     let notes = [story.title, story.i_want]
         .into_iter()
-        .flat_map(|text| split_brackets(text).1);
+        .flat_map(|text| split_brackets(text).1)
+        .chain(spike_title);
     let (clause, unknown) = clauses(story.description)
         .into_iter()
         .chain(notes)
@@ -58,10 +86,22 @@ fn admitted_unknown(clause: &str) -> Option<&'static str> {
     if clause.contains("??") {
         return Some("open question marks");
     }
-    first_phrase(clause, UNKNOWNS).map(|p| match p {
-        "tbd" | "tbc" => "to be decided",
-        "etc" => "an open-ended list",
-        other => other,
+    first_phrase(clause, UNKNOWNS)
+        .map(|p| match p {
+            "tbd" | "tbc" => "to be decided",
+            "etc" => "an open-ended list",
+            other => other,
+        })
+        .or_else(|| research_spike(clause).then_some("a spike"))
+}
+
+/// "Spike: compare …", "a time-boxed spike first"; not "a spike in sign-ups".
+fn research_spike(clause: &str) -> bool {
+    let w = words(clause);
+    w.iter().enumerate().any(|(i, word)| {
+        matches!(word.lower.as_str(), "spike" | "spikes")
+            && w.get(i + 1)
+                .is_none_or(|next| !METRIC_SPIKE.contains(&next.lower.as_str()))
     })
 }
 
@@ -99,6 +139,16 @@ mod tests {
             ),
             ("Number of reports ??? Nobody knows.", "open question marks"),
             ("Widget content: tasks, streaks, etc.", "an open-ended list"),
+            (
+                "Spike to compare two open banking providers first.",
+                "a spike",
+            ),
+            (
+                "Needs research into which watch APIs we can use.",
+                "needs research",
+            ),
+            ("We have no idea yet how long the solver takes.", "no idea"),
+            ("We don't know yet which rules apply.", "don't know"),
         ];
         for (description, unknown) in cases {
             let w = check(&story("Widget", "a widget", description))
@@ -111,6 +161,8 @@ mod tests {
             "",
         );
         assert!(check(&noted).is_some());
+        let spike = story("Spike: open banking providers", "to link my accounts", "");
+        assert!(check(&spike).unwrap().details.contains("(a spike)"));
     }
 
     #[test]
@@ -142,6 +194,12 @@ mod tests {
                 "my stops in driving order",
                 "Twenty stops per page.",
             ),
+            (
+                "Cost anomaly alerts",
+                "an alert on a spike in cloud spend",
+                "Alert when there is a spike in spend above the weekly average.",
+            ),
+            ("Research notes", "to attach research notes to a sample", ""),
         ];
         for (title, want, description) in cases {
             assert_eq!(check(&story(title, want, description)), None, "{title}");

@@ -1,10 +1,13 @@
 //! independent: the story cannot be done until other work is done (another
 //! story, team, release, project or outside party).
 //!
-//! Only the description is read: that is where a team writes down what a
-//! story waits on. The title, want and benefit describe the feature, and
-//! features are often about dependencies ("mark my task as blocked by another
-//! task", "unblock my card", "a dependency graph").
+//! The description is where a team writes down what a story waits on, and
+//! there a waiting phrase with other work named is enough. The title, want and
+//! benefit describe the feature, and features are often about dependencies
+//! ("mark my task as blocked by another task", "unblock my card once I am
+//! home", "a dependency graph"), so there the other work must be pinned down:
+//! a ticket ("#88", "story 212", "LIB-301") or named work being finished
+//! ("once the payments team ships the gateway").
 
 use super::{finding, quote};
 use crate::domain::Warning;
@@ -84,15 +87,25 @@ const FINISHED: &[&str] = &[
 ];
 
 pub fn check(story: &StoryText) -> Option<Warning> {
-    let clause = clauses(story.description)
+    let described = clauses(story.description)
         .into_iter()
-        .find(|c| waits_on_other_work(c))?;
+        .find_map(|c| waits_on_other_work(c).map(|p| ("description", c, p)));
+    let (field, clause, phrase) = described.or_else(|| {
+        [
+            ("title", story.title),
+            ("want", story.i_want),
+            ("benefit", story.so_that),
+        ]
+        .into_iter()
+        .flat_map(|(field, text)| clauses(text).into_iter().map(move |c| (field, c)))
+        .find_map(|(field, c)| waits_on_pinned_work(c).map(|p| (field, c, p)))
+    })?;
     Some(finding(
         CRITERION,
         "The story waits on other work.",
         format!(
-            "The description says: \"{}\". A story that cannot start until something else \
-             is finished cannot be planned or reordered on its own.",
+            "The {field} says: \"{}\" (\"{phrase}\"). A story that cannot start until \
+             something else is finished cannot be planned or reordered on its own.",
             quote(clause, 120)
         ),
         "Record the blocking story as a dependency link instead of prose, or split off the \
@@ -101,10 +114,56 @@ pub fn check(story: &StoryText) -> Option<Warning> {
     ))
 }
 
-fn waits_on_other_work(clause: &str) -> bool {
+/// The phrase by which a description clause waits on other work.
+fn waits_on_other_work(clause: &str) -> Option<&'static str> {
     let w = words(clause);
-    let has = |phrases: &[&str]| phrases.iter().any(|p| find_phrase(&w, p).is_some());
-    has(WAITS) || (has(NEEDS) && (names_other_work(clause, &w) || has(FINISHED)))
+    let first = |phrases: &[&'static str]| {
+        phrases
+            .iter()
+            .find(|p| find_phrase(&w, p).is_some())
+            .copied()
+    };
+    first(WAITS).or_else(|| {
+        first(NEEDS).filter(|_| names_other_work(clause, &w) || first(FINISHED).is_some())
+    })
+}
+
+/// The phrase by which a clause of the title, want or benefit waits on a
+/// ticket or on named work being finished.
+fn waits_on_pinned_work(clause: &str) -> Option<&'static str> {
+    let w = words(clause);
+    let first = |phrases: &[&'static str]| {
+        phrases
+            .iter()
+            .find(|p| find_phrase(&w, p).is_some())
+            .copied()
+    };
+    let waits = first(WAITS)
+        .or_else(|| first(NEEDS))
+        .or_else(|| first(&["after"]))?;
+    let pinned =
+        ticket_reference(clause, &w) || (names_other_work(clause, &w) && first(FINISHED).is_some());
+    pinned.then_some(waits)
+}
+
+/// "#88", "story 212", "ticket 4", "LIB-301", "S-114".
+fn ticket_reference(clause: &str, w: &[Word]) -> bool {
+    let numbered = |word: &Word| word.raw.chars().all(|c| c.is_ascii_digit());
+    let hash = clause
+        .split('#')
+        .skip(1)
+        .any(|after| after.starts_with(|c: char| c.is_ascii_digit()));
+    let named = w.windows(2).any(|p| {
+        matches!(
+            p[0].lower.as_str(),
+            "story" | "stories" | "ticket" | "issue" | "epic"
+        ) && numbered(&p[1])
+    });
+    let key = w.windows(2).any(|p| {
+        let gap = &clause[p[0].start + p[0].raw.len()..p[1].start];
+        p[0].raw.chars().all(|c| c.is_ascii_uppercase()) && gap == "-" && numbered(&p[1])
+    });
+    hash || named || key
 }
 
 /// A kind of work or party by name, or a ticket number ("#12").
@@ -158,12 +217,86 @@ mod tests {
     }
 
     #[test]
-    fn the_want_is_not_read_for_dependencies() {
-        let story = StoryText {
-            i_want: "to mark my task as blocked by another task",
-            ..with_description("")
-        };
-        assert_eq!(check(&story), None);
+    fn title_want_and_benefit_wait_when_the_other_work_is_pinned_down() {
+        let cases = [
+            (
+                "Buy now pay later (blocked by #301)",
+                "to pay in instalments",
+                "I spread the cost",
+                "blocked by",
+            ),
+            (
+                "Data export (depends on story 140)",
+                "to export a result",
+                "I share it",
+                "depends on",
+            ),
+            (
+                "Vaccination booking",
+                "to book a flu jab once the booking team ships the new calendar",
+                "I get my jab",
+                "once",
+            ),
+            (
+                "Orders",
+                "to send orders after the supplier onboarding epic is completed",
+                "orders arrive",
+                "after",
+            ),
+            (
+                "Tax form",
+                "to update my tax residency",
+                "my statements are right once story 77 is done",
+                "once",
+            ),
+            (
+                "Book club (needs LIB-301)",
+                "to join a book club",
+                "I meet readers",
+                "needs",
+            ),
+        ];
+        for (title, i_want, so_that, phrase) in cases {
+            let story = StoryText {
+                title,
+                i_want,
+                so_that,
+                ..with_description("")
+            };
+            let w = check(&story).unwrap_or_else(|| panic!("not flagged: {title}"));
+            assert!(
+                w.details.contains(&format!("(\"{phrase}\")")),
+                "{title}: {}",
+                w.details
+            );
+        }
+    }
+
+    #[test]
+    fn dependency_words_about_the_feature_are_not_waiting() {
+        for (title, i_want) in [
+            (
+                "Mark task blocked",
+                "to mark my task as blocked by another task",
+            ),
+            ("Unblock a card", "to unblock my card once I am home"),
+            (
+                "Release calendar",
+                "to see which release each story ships in",
+            ),
+            (
+                "Approvals",
+                "finance to approve a claim after the team lead has approved it",
+            ),
+            ("Links", "to link a story to the story it depends on"),
+        ] {
+            let story = StoryText {
+                title,
+                i_want,
+                ..with_description("")
+            };
+            assert_eq!(check(&story), None, "{i_want}");
+        }
     }
 
     #[test]

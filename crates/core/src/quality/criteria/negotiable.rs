@@ -6,10 +6,14 @@
 //! export to Excel, the DBA's PostgreSQL queries), so product names are only
 //! flagged from a list of building blocks, or where the text says the feature
 //! is "implemented in", "served by", "stored in" … a named thing.
+//!
+//! Locking the design is prescribing it too: "must use the exact layout from
+//! the spec; the design cannot change". A rule that something of the domain
+//! cannot change ("the price cannot change after checkout") is not.
 
 use super::{finding, quote};
 use crate::domain::{Component, Warning};
-use crate::quality::words::{find_phrase, words, Word};
+use crate::quality::words::{clauses, find_phrase, words, Word};
 use crate::quality::StoryText;
 
 pub const CRITERION: &str = "negotiable";
@@ -126,6 +130,58 @@ const CODE_SUFFIXES: &[&str] = &[
     "Adapter",
 ];
 
+/// Phrases that close the design to discussion, when the clause is about the
+/// design ("the layout is fixed", "exactly as in the mockup").
+const LOCKS: &[&str] = &[
+    "cannot change",
+    "can't change",
+    "can not change",
+    "cannot be changed",
+    "must not change",
+    "must not be changed",
+    "must not deviate",
+    "no deviation",
+    "no deviations",
+    "no changes",
+    "not open to change",
+    "not open to discussion",
+    "not negotiable",
+    "non negotiable",
+    "is final",
+    "are final",
+    "is fixed",
+    "are fixed",
+];
+/// Exactness locks the design only when it is an order ("must match the
+/// wireframes exactly"); "the exact seating layout" is what a user wants to see.
+const EXACT: &[&str] = &["exact", "exactly", "to the letter"];
+const ORDERS: &[&str] = &["must", "has to", "have to", "needs to", "need to", "shall"];
+/// What a lock is about when it locks the design.
+const DESIGN_WORDS: &[&str] = &[
+    "design",
+    "designs",
+    "layout",
+    "layouts",
+    "ui",
+    "mockup",
+    "mockups",
+    "mock up",
+    "wireframe",
+    "wireframes",
+    "spec",
+    "specification",
+    "styling",
+    "fonts",
+    "positions",
+    "figma",
+    "prototype",
+    "implementation",
+    "solution",
+    "architecture",
+];
+/// Locks that need no design word beside them.
+const ALWAYS_LOCKED: &[&str] = &["pixel perfect"];
+
 const URI_SCHEMES: &[&str] = &["s3://", "gs://", "hdfs://", "kafka://", "redis://", "jdbc:"];
 
 pub fn check(story: &StoryText) -> Option<Warning> {
@@ -198,10 +254,27 @@ fn prescription(text: &str) -> Option<String> {
             pair[0].raw, pair[1].raw
         ));
     }
-    DESIGN_TERMS
-        .iter()
-        .find(|t| find_phrase(&w, t).is_some())
-        .map(|t| format!("specifies storage design (\"{t}\")"))
+    if let Some(t) = DESIGN_TERMS.iter().find(|t| find_phrase(&w, t).is_some()) {
+        return Some(format!("specifies storage design (\"{t}\")"));
+    }
+    locked_design(text)
+}
+
+/// A clause that locks the design: a lock and a design word together, e.g.
+/// "the design cannot change", quoted with the words that locked it.
+fn locked_design(text: &str) -> Option<String> {
+    clauses(text).into_iter().find_map(|clause| {
+        let w = words(clause);
+        let first =
+            |list: &[&'static str]| list.iter().find(|p| find_phrase(&w, p).is_some()).copied();
+        let ordered_exactness = || first(ORDERS).and(first(EXACT));
+        let lock = first(ALWAYS_LOCKED)
+            .or_else(|| first(DESIGN_WORDS).and(first(LOCKS).or_else(ordered_exactness)))?;
+        Some(format!(
+            "locks the design (\"{lock}\" in \"{}\")",
+            quote(clause, 80)
+        ))
+    })
 }
 
 /// Code, not prose: `snake_case` or `UPPER_SNAKE` (component catalog names
@@ -345,6 +418,18 @@ mod tests {
                 "the pipeline using docker/build-push-action@v5",
                 "CI action",
             ),
+            (
+                "a booking form that must use the exact layout from the spec; the design cannot change",
+                "\"exact\" in \"a booking form that must use the exact layout",
+            ),
+            (
+                "the statement to follow the mockup pixel-perfect",
+                "\"pixel perfect\"",
+            ),
+            (
+                "a triage form; the UI is fixed and not open to change",
+                "(\"not open to change\" in \"the UI is fixed and not open to change\")",
+            ),
         ];
         for (want, evidence) in cases {
             let w = check(&wanting(want)).unwrap_or_else(|| panic!("not flagged: {want}"));
@@ -366,6 +451,12 @@ mod tests {
             "to tag a story with the Run_Verify component",
             "to move all services to the new container platform",
             "my data stored in the EU",
+            // A rule of the domain, or the user's own layout, is not a lock.
+            "a delivery fee that cannot change after the order is placed",
+            "to see the exact refund amount for a return",
+            "to rearrange the tiles on my dashboard layout",
+            "a fixed-price menu for the weekend",
+            "to see the exact seating layout of the aircraft",
         ] {
             assert_eq!(check(&wanting(want)), None, "{want}");
         }

@@ -9,7 +9,7 @@
 
 use super::{finding, quote};
 use crate::domain::Warning;
-use crate::quality::words::content_stems;
+use crate::quality::words::{content_stems, stem, words};
 use crate::quality::StoryText;
 use std::collections::HashMap;
 
@@ -46,12 +46,13 @@ pub fn check(story: &StoryText, others: &[StoryText]) -> Option<Warning> {
         Some(id) => format!("story {id} \"{}\"", quote(other.title, 60)),
         None => format!("\"{}\"", quote(other.title, 60)),
     };
+    let shared = shared_words(story, &mine, &theirs[best], &weights);
     Some(finding(
         CRITERION,
         format!("The story repeats {name}."),
         format!(
-            "Its title, want and benefit match {name} ({:.0}% similar): two stories for one \
-             goal split the discussion and get built twice.",
+            "Its title, want and benefit match {name} ({:.0}% similar; both say {shared}): \
+             two stories for one goal split the discussion and get built twice.",
             score * 100.0
         ),
         format!(
@@ -59,6 +60,32 @@ pub fn check(story: &StoryText, others: &[StoryText]) -> Option<Warning> {
              title and want."
         ),
     ))
+}
+
+/// The story's own words that the other story shares, rarest first (at most
+/// six), quoted: what made the two look alike.
+fn shared_words(
+    story: &StoryText,
+    mine: &[String],
+    theirs: &[String],
+    weight: &HashMap<&str, f64>,
+) -> String {
+    let text = format!("{} {} {}", story.title, story.i_want, story.so_that);
+    let mut found: Vec<(f64, String)> = Vec::new();
+    for w in words(&text) {
+        let s = stem(&w.lower);
+        let shared = mine.binary_search(&s).is_ok() && theirs.binary_search(&s).is_ok();
+        if shared && !found.iter().any(|(_, f)| stem(f) == s) {
+            found.push((weight.get(s.as_str()).copied().unwrap_or(0.0), w.lower));
+        }
+    }
+    found.sort_by(|a, b| b.0.total_cmp(&a.0));
+    found
+        .iter()
+        .take(6)
+        .map(|(_, w)| format!("\"{w}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn goal_words(story: &StoryText) -> Vec<String> {
@@ -215,6 +242,20 @@ mod tests {
             ),
         ] {
             assert_eq!(check(&new, &backlog()), None, "{}", new.title);
+        }
+    }
+
+    #[test]
+    fn the_warning_quotes_the_shared_words() {
+        let copy = story(
+            9,
+            "Book a GP appointment online",
+            "to book a GP appointment online from the available slots",
+            "I don't need to phone the surgery",
+        );
+        let w = check(&copy, &backlog()).unwrap();
+        for word in ["\"gp\"", "\"appointment\"", "\"online\""] {
+            assert!(w.details.contains(word), "{}", w.details);
         }
     }
 

@@ -1,12 +1,14 @@
-//! valuable: a benefit is given but says nothing beyond the want — it
-//! repeats it ("so that a discharge summary PDF is generated"), says it in
-//! other words ("work offline / without an internet connection"), or gives
-//! no reason at all ("so that it is done", "because it is required").
-//! A missing benefit is `well-formed`'s finding, not this one's.
+//! valuable: the story does not say what value it gives to whom. The benefit
+//! or the role is missing (blank or a placeholder: "tbd", "n/a", "-"), or a
+//! benefit is given but says nothing beyond the want — it repeats it ("so
+//! that a discharge summary PDF is generated"), says it in other words ("work
+//! offline / without an internet connection"), or gives no reason at all ("so
+//! that it is done", "because it is required"). A missing part is also
+//! `well-formed`'s finding: that one asks for the part, this one for the value.
 
 use super::{finding, quote};
 use crate::domain::Warning;
-use crate::quality::words::content_stems;
+use crate::quality::words::{content_stems, placeholder};
 use crate::quality::StoryText;
 
 pub const CRITERION: &str = "valuable";
@@ -41,9 +43,32 @@ const PARAPHRASES: &[(&str, &str)] = &[
 ];
 
 pub fn check(story: &StoryText) -> Option<Warning> {
+    if let Some(found) = placeholder(story.so_that) {
+        return Some(finding(
+            CRITERION,
+            "The story states no benefit.",
+            format!(
+                "\"So that\" is {found}: without an outcome the user or the business \
+                 gains, the story cannot be weighed against others."
+            ),
+            "Say what changes for the user once they have it, e.g. \"so that I can claim \
+             the expense\" or \"so that fewer patients miss appointments\".",
+        ));
+    }
+    if let Some(found) = placeholder(story.as_a) {
+        return Some(finding(
+            CRITERION,
+            "The story names nobody who gains from it.",
+            format!(
+                "\"As a\" is {found}: a benefit nobody receives cannot be weighed, and \
+                 nobody can be asked whether the story delivers it."
+            ),
+            "Name the user or customer who gains, e.g. \"As a returning customer\".",
+        ));
+    }
     let benefit = story.so_that.trim();
-    if benefit.is_empty() || story.i_want.trim().is_empty() {
-        return None;
+    if placeholder(story.i_want).is_some() {
+        return None; // Nothing to compare the benefit with.
     }
     let want = stems(story.i_want);
     let new_words: Vec<String> = stems(benefit)
@@ -151,11 +176,30 @@ mod tests {
                 "to save articles for offline reading",
                 "I can read on the underground without signal",
             ),
-            // A missing benefit is well-formed's finding.
-            ("to see the status of my refund", "  "),
         ];
         for (want, benefit) in cases {
             assert_eq!(check(&story(want, benefit)), None, "{want} / {benefit}");
         }
+    }
+
+    #[test]
+    fn a_missing_benefit_or_role_states_no_value() {
+        for benefit in ["", "  ", "tbd", "n/a", "none", "-", "?"] {
+            let w = check(&story("to see the status of my refund", benefit))
+                .unwrap_or_else(|| panic!("not flagged: {benefit:?}"));
+            assert_eq!(w.message, "The story states no benefit.");
+        }
+        let nobody = StoryText {
+            as_a: "N/A",
+            ..story("to pause my meal box", "I can go on holiday")
+        };
+        let w = check(&nobody).unwrap();
+        assert!(
+            w.details.starts_with("\"As a\" is \"N/A\""),
+            "{}",
+            w.details
+        );
+        // A want that is missing leaves nothing to repeat.
+        assert_eq!(check(&story("", "I can go on holiday")), None);
     }
 }

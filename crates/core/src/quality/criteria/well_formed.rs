@@ -1,8 +1,10 @@
 //! well-formed: the story names who (As a), what (I want) and why (So that).
-//! Presence only; phrasing is the other checks' business.
+//! Presence only; phrasing is the other checks' business. A placeholder
+//! ("tbd", "n/a", "none", "-", "?") is a missing part written down.
 
 use super::finding;
 use crate::domain::Warning;
+use crate::quality::words::placeholder;
 use crate::quality::StoryText;
 
 pub const CRITERION: &str = "well-formed";
@@ -25,18 +27,28 @@ pub fn check(story: &StoryText) -> Option<Warning> {
             "say what they gain: So that <outcome they care about>",
         ),
     ];
-    let missing: Vec<_> = parts.iter().filter(|p| p.1.trim().is_empty()).collect();
+    let missing: Vec<_> = parts
+        .iter()
+        .filter_map(|p| placeholder(p.1).map(|found| (p, found)))
+        .collect();
     if missing.is_empty() {
         return None;
     }
-    let names: Vec<&str> = missing.iter().map(|p| p.0).collect();
-    let advice: Vec<&str> = missing.iter().map(|p| p.2).collect();
+    let names: Vec<&str> = missing.iter().map(|(p, _)| p.0).collect();
+    let found: Vec<String> = missing
+        .iter()
+        .map(|(p, found)| format!("\"{}\" is {found}", p.0))
+        .collect();
+    let advice: Vec<&str> = missing.iter().map(|(p, _)| p.2).collect();
     let suggestion = capitalize(&advice.join("; "));
     Some(finding(
         CRITERION,
         format!("The story has no \"{}\".", names.join("\", \"")),
-        "A user story names who wants it, what they want and why. Without all three \
-         the team cannot judge its value or when it is done.",
+        format!(
+            "{}. A user story names who wants it, what they want and why. Without all \
+             three the team cannot judge its value or when it is done.",
+            capitalize(&found.join(", "))
+        ),
         format!("{suggestion}."),
     ))
 }
@@ -99,6 +111,26 @@ mod tests {
                 "",
                 Some("The story has no \"As a\", \"I want\", \"So that\"."),
             ),
+            // Placeholders are missing parts written down.
+            (
+                "n/a",
+                "to track my parcel",
+                "tbd",
+                Some("The story has no \"As a\", \"So that\"."),
+            ),
+            (
+                "customer",
+                "-",
+                "I know when",
+                Some("The story has no \"I want\"."),
+            ),
+            // A placeholder word inside real content is content.
+            (
+                "passenger",
+                "to choose \"none\" as my meal preference",
+                "no meal is wasted",
+                None,
+            ),
         ];
         for (as_a, want, so_that, expected) in cases {
             let got = check(&story(as_a, want, so_that)).map(|w| w.message);
@@ -118,5 +150,17 @@ mod tests {
             "Say what they gain: So that <outcome they care about>."
         );
         assert_eq!(w.source, "heuristic");
+    }
+
+    #[test]
+    fn the_details_quote_what_was_found() {
+        let w = check(&story("customer", "to track my parcel", "TBD")).unwrap();
+        assert!(
+            w.details.starts_with("\"So that\" is \"TBD\"."),
+            "{}",
+            w.details
+        );
+        let w = check(&story("", "to track my parcel", "I know when")).unwrap();
+        assert!(w.details.starts_with("\"As a\" is blank."), "{}", w.details);
     }
 }

@@ -8,15 +8,23 @@ use crate::quality::{StoryDraft, StoryText, TestDraft};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub(super) const INVEST_PROMPT: &str = "You review one agile user story against INVEST. \
+/// The instructions of the INVEST pass. The fixed prompt set
+/// (tests/quality/llm) records which prompt its answers belong to.
+pub const INVEST_PROMPT: &str = "You review one agile user story against INVEST. \
 Flag only real problems a careful agile coach would raise, using these criteria ids: \
-well-formed (role, want or benefit missing), independent (waits on other work), negotiable \
-(prescribes the design), valuable (benefit repeats the want), estimable (admits unknowns), \
-small (too big for an iteration: more than 8 points or epic scope), testable (vague quality \
-without a measure), atomic (several separate goals), minimal (notes or criteria in title or \
-want), unique (duplicate). Answer with a JSON object only: {\"summary\": one sentence, \
-\"warnings\": [{\"criterion\": id, \"message\": one sentence, \"details\": why, \
-\"suggestion\": a concrete rewrite}]}. An empty warnings array is a valid answer.";
+well-formed (role, want or benefit blank or a placeholder such as tbd, n/a, none, -), \
+independent (waits on other work: a story, ticket, team, release or supplier, in any field), \
+negotiable (prescribes the design: technology, code names, SQL, pixels, or locks the design \
+as not open to change), valuable (no benefit, nobody named who gains, or a benefit that only \
+repeats the want), estimable (admits unknowns, or needs a spike or research first), small \
+(too big for an iteration: more than 8 points or epic scope), testable (vague quality without \
+a measure in the title, want or description), atomic (several separate goals in the want), \
+minimal (notes, criteria or examples in the title or want, or a title over 12 words), unique \
+(duplicate). Words of the domain are not problems: a blocked drain, unknown callers, a spike \
+in usage, the exact fare. Answer with a JSON object only: {\"summary\": one sentence, \
+\"warnings\": [{\"criterion\": id, \"message\": one sentence, \"details\": why, quoting \
+the words of the story that show it, \"suggestion\": a concrete rewrite}]}. An empty \
+warnings array is a valid answer.";
 
 pub(super) const STORY_DRAFT_PROMPT: &str = "You draft one agile user story from an idea, \
 as a child of the parent story when one is given. Keep it small (at most 8 points), one goal, \

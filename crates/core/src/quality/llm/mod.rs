@@ -6,7 +6,7 @@
 mod answers;
 mod model;
 
-pub use answers::message_json;
+pub use answers::{message_json, INVEST_PROMPT};
 pub use model::Llm;
 
 use super::{heuristic_analysis, StoryText};

@@ -5,12 +5,14 @@
 //! "the user is happy") is not an outcome unless a number or a quoted value
 //! backs it ("fast: p99 latency is below 500 ms").
 
-use super::words::{find_phrase, has_quantity, words, Word};
+use super::words::{find_phrase, has_quantity, words};
 use crate::domain::Warning;
 
 mod advice;
+mod outcomes;
 
 use advice::Advice;
+use outcomes::names_observable;
 
 pub const CRITERION: &str = "measurable";
 
@@ -60,6 +62,7 @@ const VAGUE: &[(Kind, &[&str])] = &[
             "looks",
             "understands",
             "intuitive",
+            "user friendly",
             "easily",
             "easy",
             "seamless",
@@ -100,94 +103,25 @@ pub(super) enum Kind {
     Result,
 }
 
-/// Things on a screen or in a response that a tester can point at.
-const ELEMENTS: &[&str] = &[
-    "button",
-    "link",
-    "links",
-    "modal",
-    "dialog",
-    "panel",
-    "screen",
-    "page",
-    "message",
-    "toast",
-    "badge",
-    "banner",
-    "column",
-    "tab",
-    "icon",
-    "checkbox",
-    "field",
-    "tile",
-    "card",
-    "list",
-    "menu",
-    "indicator",
-    "label",
-    "row",
-    "cookie",
-    "header",
-    "popup",
-    "tooltip",
-    "form",
-    "spinner",
-    "table",
-    "section",
-    "chart",
-    "graph",
-];
-/// What an element visibly does.
-const ELEMENT_STATES: &[&str] = &[
-    "appear",
-    "appears",
-    "appeared",
-    "displayed",
-    "displaying",
-    "shown",
-    "visible",
-    "hidden",
-    "disappear",
-    "disappears",
-    "opens",
-    "closes",
-    "closed",
-    "enabled",
-    "disabled",
-    "checked",
-    "unchecked",
-    "selected",
-    "highlighted",
-    "absent",
-    "present",
-    "moves",
-    "collapsed",
-    "expanded",
-    "greyed",
-];
-const ORDERINGS: &[&str] = &[
-    "descending",
-    "ascending",
-    "at the top",
-    "at the bottom",
-    "sorted by",
-    "ordered by",
-];
-const FILE_TYPES: &[&str] = &[
-    "csv", "pdf", "json", "xlsx", "xls", "txt", "png", "jpg", "zip", "html", "xml", "md",
-];
-
 /// None when `step` names an observable outcome; otherwise a warning with a
 /// suggestion for that step.
 pub fn check_then_step(step: &str) -> Option<Warning> {
     let outcome = strip_keyword(step);
     if outcome.is_empty() {
-        return Some(warning("The Then step is empty.".into(), Advice::Default));
+        return Some(warning(
+            "The Then step is empty.".into(),
+            "There is nothing to check.".into(),
+            Advice::Default,
+        ));
     }
     let backed = has_quantity(outcome) || has_quoted_value(outcome);
     if let Some((kind, vague)) = vague_word(outcome).filter(|_| !backed) {
         return Some(warning(
             format!("\"{vague}\" in \"{outcome}\" cannot be checked."),
+            format!(
+                "\"{vague}\" is a judgement, and no number or quoted value in the step \
+                 says what it means."
+            ),
             Advice::Vague(kind, vague),
         ));
     }
@@ -196,6 +130,9 @@ pub fn check_then_step(step: &str) -> Option<Warning> {
     }
     Some(warning(
         format!("\"{outcome}\" names no observable outcome."),
+        "The step has no number, no quoted text, no name or state, and no visible effect \
+         on a specific thing (\"an error is shown\" does not say which error)."
+            .into(),
         Advice::for_topic(outcome),
     ))
 }
@@ -235,40 +172,15 @@ fn has_quoted_value(text: &str) -> bool {
     quoted('"', '"') || quoted('“', '”')
 }
 
-fn names_observable(text: &str) -> bool {
-    let w = words(text);
-    let has = |list: &[&str]| list.iter().any(|p| find_phrase(&w, p).is_some());
-    let named = w.iter().skip(1).any(|w| w.is_capitalized() && w.raw != "I");
-    let code = w
-        .iter()
-        .any(|w| w.raw.contains('_') && w.raw == w.raw.to_uppercase());
-    named
-        || code
-        || (has(ELEMENTS) && has(ELEMENT_STATES))
-        || has(ORDERINGS)
-        || names_place(text, &w)
-}
-
-/// A file ("transactions-2024.csv") or a path ("/login").
-fn names_place(text: &str, w: &[Word]) -> bool {
-    let file = w.windows(2).any(|p| {
-        FILE_TYPES.contains(&p[1].lower.as_str())
-            && text[p[0].start + p[0].raw.len()..].starts_with('.')
-    });
-    let path = text
-        .split_whitespace()
-        .any(|t| t.len() > 1 && t.starts_with('/') && t[1..].starts_with(char::is_alphanumeric));
-    file || path
-}
-
-fn warning(message: String, advice: Advice) -> Warning {
+fn warning(message: String, found: String, advice: Advice) -> Warning {
     Warning {
         criterion: CRITERION.into(),
         message,
-        details: "A Then step must name an outcome a tester can observe: a number with a unit \
-                  or a count, a status code, a message text, or an element that appears, \
-                  disappears or changes state."
-            .into(),
+        details: format!(
+            "{found} A Then step must name an outcome a tester can observe: a number with \
+             a unit or a count, a status code, a message text, a named state, or an element \
+             that appears, disappears or changes state."
+        ),
         suggestion: advice.suggestion(),
         source: "heuristic".into(),
     }
@@ -294,6 +206,16 @@ mod tests {
             // Near-misses: a judgement word backed by a number.
             "the response is fast: p99 latency is below 500 ms",
             "the page loads in under 2 seconds on a throttled 4G connection",
+            // Visible effects on a specific thing, named states and standards.
+            "the chosen columns are displayed",
+            "a confirmation banner is displayed",
+            "outputs for the story meet DoD standards",
+            "the archived courses are listed under the archive heading",
+            "the learner receives the certificate by email",
+            "the shopper is redirected to the order summary page",
+            "the refund status is approved",
+            "the invoice is marked paid",
+            "no error message is shown",
         ] {
             assert_eq!(check_then_step(step), None, "{step}");
         }
@@ -308,6 +230,10 @@ mod tests {
             ("the status is updated", "\"the status is updated\" names no observable outcome."),
             ("an error is shown", "\"an error is shown\" names no observable outcome."),
             ("the UI is updated", "\"the UI is updated\" names no observable outcome."),
+            ("a message is displayed", "\"a message is displayed\" names no observable outcome."),
+            ("the user receives feedback", "\"the user receives feedback\" names no observable outcome."),
+            ("the form is user-friendly", "\"user friendly\" in \"the form is user-friendly\" cannot be checked."),
+            ("the page is fast", "\"fast\" in \"the page is fast\" cannot be checked."),
             ("Then", "The Then step is empty."),
         ];
         for (step, message) in cases {
