@@ -65,8 +65,14 @@ enum Command {
     },
 }
 
+fn main() -> anyhow::Result<()> {
+    // Before any thread starts: the secrets leave the environment.
+    aipm::secrets::take_from_env();
+    run()
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("AIPM_LOG")

@@ -106,8 +106,7 @@ pub async fn secret_from_env_or_ssm(
             .filter(|v| !v.is_empty());
         return Ok(value.map(crate::api::Secret::new));
     }
-    Ok(std::env::var(value_var)
-        .ok()
+    Ok(crate::secrets::var(value_var)
         .filter(|v| !v.is_empty())
         .map(crate::api::Secret::new))
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod forge;
 pub mod quality;
 pub mod queue;
+pub mod secrets;
 pub mod store;
 pub mod transfer;
 
