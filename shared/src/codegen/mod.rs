@@ -7,6 +7,7 @@ pub mod agent;
 mod git;
 mod log;
 mod process;
+pub mod sandbox;
 pub mod setup;
 mod task_md;
 pub mod worker;

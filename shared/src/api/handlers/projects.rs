@@ -1,7 +1,7 @@
 use crate::api::input::{Body, Input};
 use crate::api::{ApiError, App, Request, Response};
 use crate::backlog::ProjectChanges;
-use crate::domain::ProjectId;
+use crate::domain::{AgentNetwork, ProjectId};
 use http::StatusCode;
 
 pub async fn list_projects(app: &App) -> Input<Response> {
@@ -52,6 +52,10 @@ pub async fn update_project(app: &App, req: &Request) -> Input<Response> {
         name: body.title("name")?,
         description: body.text("description")?,
         repository,
+        agent_network: body
+            .text("agentNetwork")?
+            .map(|n| AgentNetwork::parse(&n).map_err(|r| ApiError::invalid("agentNetwork", r)))
+            .transpose()?,
     };
     let expected = req.expected_version(&body)?;
     Ok(Response::json(
