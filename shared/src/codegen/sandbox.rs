@@ -197,11 +197,18 @@ impl Sandbox {
                 add(&["--tmpfs", home]);
             }
         }
-        // Files the operator's command names (a script, say) are shown read-only.
+        // Files the operator's command names (a script, say) are shown
+        // read-only, under their canonical paths (no `..` or link to follow
+        // inside); the command is given those paths.
+        let mut argv: Vec<String> = Vec::new();
         for word in std::iter::once(&command.program).chain(&command.args) {
             let path = Path::new(word);
-            if path.is_absolute() && path.exists() && !path.starts_with(checkout) {
-                add(&["--ro-bind", word, word]);
+            match std::fs::canonicalize(path) {
+                Ok(real) if path.is_absolute() && !real.starts_with(checkout) => {
+                    add(&["--ro-bind", &s(&real), &s(&real)]);
+                    argv.push(s(&real));
+                }
+                _ => argv.push(word.clone()),
             }
         }
         for path in &self.read {
@@ -217,8 +224,8 @@ impl Sandbox {
             "--chdir",
             &s(checkout),
         ]);
-        add(&["--", &command.program]);
-        args.extend(command.args.iter().cloned());
+        args.push("--".into());
+        args.extend(argv);
         Ok(AgentCommand {
             name: command.name.clone(),
             program: bwrap.to_string_lossy().into_owned(),
