@@ -66,6 +66,10 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
+    // Inside an agent's sandbox this binary is the network relay, nothing else.
+    if let Some(code) = aipm::codegen::egress::relay_if_asked() {
+        std::process::exit(code);
+    }
     // Before any thread starts: the secrets leave the environment.
     aipm::secrets::take_from_env();
     run()

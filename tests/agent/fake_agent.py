@@ -15,7 +15,9 @@ say on a line `fake-agent: <mode> [arg]`:
   secrets         print whether AIPM's secrets reached its environment, then edit
   snoop DIR PORT  try to steal: read the environ of its parent and of every
                   process it can see, list and read DIR (the server's data
-                  dir), connect to 127.0.0.1:PORT; write all it got to
+                  dir), connect to 127.0.0.1:PORT directly and, when
+                  HTTPS_PROXY is set, ask the proxy to CONNECT to it and to
+                  example.invalid:443; write all it got to
                   loot.txt (committed with the change), print it base64 and
                   in pieces, then edit
   garbage         print invalid UTF-8, then more lines, then edit
@@ -69,6 +71,19 @@ def snoop(data_dir: str, port: int) -> None:
         loot.append(f"connect 127.0.0.1:{port}: connected")
     except OSError as e:
         loot.append(f"connect 127.0.0.1:{port}: failed ({type(e).__name__})")
+    proxy = os.environ.get("HTTPS_PROXY", "")
+    if proxy.startswith("http://"):
+        host, _, proxy_port = proxy[len("http://"):].rstrip("/").partition(":")
+        for target in (f"127.0.0.1:{port}", "example.invalid:443"):
+            try:
+                with socket.create_connection((host, int(proxy_port)), timeout=3) as s:
+                    s.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode())
+                    status = s.recv(1024).decode("latin-1").split("\r\n")[0]
+            except OSError as e:
+                status = f"failed ({type(e).__name__})"
+            loot.append(f"proxy {target}: {status}")
+    else:
+        loot.append("proxy: none")
     text = "\n".join(loot)
     with open("loot.txt", "w", encoding="utf-8") as f:
         f.write(text)

@@ -556,7 +556,7 @@ async fn the_agent_cannot_read_the_servers_secrets_process_or_data() {
     );
 }
 
-/// A run of the snooping agent; what it said about `127.0.0.1:port`.
+/// A run of the snooping agent; its lines about connections and the proxy.
 async fn connect_from_agent(s: &Server, story: u64, port: u16) -> String {
     let started = s
         .post(
@@ -570,9 +570,60 @@ async fn connect_from_agent(s: &Server, story: u64, port: u16) -> String {
     assert_eq!(run["status"], "succeeded", "{run}");
     let (loot, _) = agent_reports(run["log"].as_str().unwrap());
     loot.lines()
-        .find(|l| l.starts_with("connect "))
-        .unwrap()
-        .to_string()
+        .filter(|l| l.starts_with("connect ") || l.starts_with("proxy"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn set_network(s: &Server, network: &str) {
+    let set = s
+        .send(
+            reqwest::Method::PATCH,
+            "/api/projects/1",
+            Some(json!({ "agentNetwork": network })),
+            &[],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert_eq!(set.body["agentNetwork"], network);
+}
+
+#[tokio::test]
+async fn an_allowlisted_network_reaches_allowed_hosts_through_the_proxy_only() {
+    let repo = git_repo();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let allowed = format!("127.0.0.1:{port}");
+    let s = server(repo.path(), &[("AIPM_SANDBOX_ALLOW_HOSTS", &allowed)]);
+    s.story(good_story("Gift card balance")).await;
+    s.story(good_story("Shipping labels")).await;
+
+    set_network(&s, "registries").await;
+    let seen = connect_from_agent(&s, 1, port).await;
+    assert!(
+        seen.contains(&format!("connect {allowed}: failed")),
+        "no direct connection: {seen}"
+    );
+    assert!(
+        seen.contains(&format!("proxy {allowed}: HTTP/1.1 200")),
+        "an allowed host through the proxy: {seen}"
+    );
+    assert!(
+        seen.contains("proxy example.invalid:443: HTTP/1.1 403"),
+        "any other host is refused: {seen}"
+    );
+
+    // `repository` on the local forge: no host at all, only the operator's.
+    set_network(&s, "repository").await;
+    let seen = connect_from_agent(&s, 2, port).await;
+    assert!(
+        seen.contains(&format!("proxy {allowed}: HTTP/1.1 200")),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("proxy example.invalid:443: HTTP/1.1 403"),
+        "{seen}"
+    );
 }
 
 #[tokio::test]
@@ -587,7 +638,7 @@ async fn with_network_none_the_agent_reaches_not_even_a_local_port() {
     assert_eq!(s.get("/api/projects/1").await.body["agentNetwork"], "open");
     let open = connect_from_agent(&s, 1, port).await;
     assert!(
-        open.ends_with("connected"),
+        open.contains(": connected"),
         "open is the worker's network: {open}"
     );
 
@@ -616,7 +667,10 @@ async fn with_network_none_the_agent_reaches_not_even_a_local_port() {
     assert_eq!(set.status, StatusCode::OK, "{}", set.body);
     assert_eq!(set.body["agentNetwork"], "none");
     let none = connect_from_agent(&s, 2, port).await;
-    assert!(none.contains("failed"), "no network at all: {none}");
+    assert!(
+        none.contains(&format!("connect 127.0.0.1:{port}: failed")) && none.contains("proxy: none"),
+        "no network at all: {none}"
+    );
 }
 
 /// A directory with only git and python3 on it: a worker without bubblewrap.

@@ -4,6 +4,7 @@
 //! a terminal state the user can see; nothing is ever faked.
 
 pub mod agent;
+pub mod egress;
 mod git;
 mod log;
 mod process;

@@ -43,6 +43,10 @@ const ETC: &[&str] = &[
     "/etc/ssl",
 ];
 
+/// Where the relay and the proxy's socket appear inside the sandbox.
+const RELAY_BINARY: &str = "/run/aipm/relay";
+const RELAY_SOCKET: &str = "/run/aipm/proxy.sock";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
     Bubblewrap(PathBuf),
@@ -59,6 +63,9 @@ pub struct Sandbox {
     read: Vec<PathBuf>,
     /// More writable paths (`AIPM_SANDBOX_WRITE`), e.g. an agent's login dir.
     write: Vec<PathBuf>,
+    /// More hosts an allowlisted network reaches (`AIPM_SANDBOX_ALLOW_HOSTS`:
+    /// `host` for port 443, or `host:port`), e.g. a registry mirror.
+    pub allow_hosts: Vec<String>,
 }
 
 fn paths(var: &str) -> Vec<PathBuf> {
@@ -82,6 +89,7 @@ impl Sandbox {
     /// `AIPM_AGENT_SANDBOX`: `bwrap` (the default) or `none` (run agents
     /// unsandboxed — only where nothing secret is reachable).
     /// `AIPM_SANDBOX_READ` / `AIPM_SANDBOX_WRITE`: colon-separated paths.
+    /// `AIPM_SANDBOX_ALLOW_HOSTS`: comma-separated hosts.
     pub fn from_env() -> Self {
         let kind = match std::env::var("AIPM_AGENT_SANDBOX")
             .as_deref()
@@ -97,6 +105,12 @@ impl Sandbox {
             kind,
             read: paths("AIPM_SANDBOX_READ"),
             write: paths("AIPM_SANDBOX_WRITE"),
+            allow_hosts: std::env::var("AIPM_SANDBOX_ALLOW_HOSTS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty())
+                .collect(),
         }
     }
 
@@ -130,6 +144,7 @@ impl Sandbox {
             kind: Kind::Off,
             read: Vec::new(),
             write: Vec::new(),
+            allow_hosts: Vec::new(),
         }
     }
 
@@ -145,19 +160,27 @@ impl Sandbox {
     /// `command` as it runs: inside bwrap, with `checkout` as its working
     /// and only writable directory, and `network` as its network. Fails when
     /// no sandbox can be made (and none was explicitly turned off).
+    ///
+    /// An allowlisted network needs `proxy`, the worker's proxy socket: the
+    /// sandbox gets no network, and a relay on its loopback in front of the
+    /// command passes connections to that socket (`egress.rs`).
     pub fn wrap(
         &self,
         command: &AgentCommand,
         checkout: &Path,
         network: AgentNetwork,
+        proxy: Option<&Path>,
         env: &[(String, String)],
     ) -> Result<AgentCommand> {
         let bwrap = match &self.kind {
-            Kind::Off if network == AgentNetwork::None => {
+            Kind::Off if network != AgentNetwork::Open => {
                 return Err(Error::invalid(
                     "agentNetwork",
-                    "the project allows the agent no network, which only the sandbox can \
-                     enforce, and the sandbox is off (AIPM_AGENT_SANDBOX=none)",
+                    format!(
+                        "the project limits the agent's network ('{}'), which only the sandbox \
+                         can enforce, and the sandbox is off (AIPM_AGENT_SANDBOX=none)",
+                        network.as_str()
+                    ),
                 ))
             }
             Kind::Off => return Ok(command.clone()),
@@ -173,7 +196,7 @@ impl Sandbox {
         let mut add = |words: &[&str]| args.extend(words.iter().map(|w| w.to_string()));
         add(&["--die-with-parent", "--unshare-pid", "--unshare-ipc"]);
         add(&["--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL"]);
-        if network == AgentNetwork::None {
+        if network != AgentNetwork::Open {
             add(&["--unshare-net"]);
         }
         for path in SYSTEM.iter().chain(ETC) {
@@ -224,6 +247,26 @@ impl Sandbox {
             "--chdir",
             &s(checkout),
         ]);
+        if network.is_allowlisted() {
+            let socket = proxy.ok_or_else(|| {
+                Error::invalid(
+                    "agentNetwork",
+                    "an allowlisted network needs the worker's proxy",
+                )
+            })?;
+            let relay = std::env::current_exe()
+                .ok()
+                .filter(|_| super::egress::relay_built_in())
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "agentNetwork",
+                        "this worker cannot relay an allowlisted network (run aipm worker)",
+                    )
+                })?;
+            add(&["--ro-bind", &s(socket), RELAY_SOCKET]);
+            add(&["--ro-bind", &s(&relay), RELAY_BINARY]);
+            add(&["--", RELAY_BINARY, super::egress::RELAY_ARG, RELAY_SOCKET]);
+        }
         args.push("--".into());
         args.extend(argv);
         Ok(AgentCommand {
@@ -258,6 +301,7 @@ mod tests {
             kind: Kind::Bubblewrap("/usr/bin/bwrap".into()),
             read: Vec::new(),
             write: Vec::new(),
+            allow_hosts: Vec::new(),
         }
     }
 
@@ -265,7 +309,7 @@ mod tests {
     fn the_agent_runs_inside_bwrap_with_only_its_checkout_writable() {
         let env = [("HOME".to_string(), "/root".to_string())];
         let wrapped = bubblewrap()
-            .wrap(&agent(), Path::new("/w"), AgentNetwork::Open, &env)
+            .wrap(&agent(), Path::new("/w"), AgentNetwork::Open, None, &env)
             .unwrap();
         assert_eq!(wrapped.program, "/usr/bin/bwrap");
         let args = wrapped.args.join(" ");
@@ -283,9 +327,37 @@ mod tests {
     #[test]
     fn network_none_unshares_the_network() {
         let wrapped = bubblewrap()
-            .wrap(&agent(), Path::new("/w"), AgentNetwork::None, &[])
+            .wrap(&agent(), Path::new("/w"), AgentNetwork::None, None, &[])
             .unwrap();
         assert!(wrapped.args.contains(&"--unshare-net".to_string()));
+    }
+
+    #[test]
+    fn an_allowlisted_network_has_no_network_of_its_own_only_the_relay() {
+        let socket = Path::new("/tmp/run.proxy.sock");
+        let err = bubblewrap()
+            .wrap(
+                &agent(),
+                Path::new("/w"),
+                AgentNetwork::Registries,
+                None,
+                &[],
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("needs the worker's proxy"), "{err}");
+        // A binary whose main does not run the relay cannot offer it.
+        let err = bubblewrap()
+            .wrap(
+                &agent(),
+                Path::new("/w"),
+                AgentNetwork::Repository,
+                Some(socket),
+                &[],
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot relay"), "{err}");
     }
 
     #[test]
@@ -294,21 +366,22 @@ mod tests {
             kind: Kind::Unavailable("bwrap is not installed".into()),
             read: Vec::new(),
             write: Vec::new(),
+            allow_hosts: Vec::new(),
         };
         let err = missing
-            .wrap(&agent(), Path::new("/w"), AgentNetwork::Open, &[])
+            .wrap(&agent(), Path::new("/w"), AgentNetwork::Open, None, &[])
             .unwrap_err()
             .to_string();
         assert!(err.contains("not run without a sandbox"), "{err}");
         assert!(missing.state().starts_with("unavailable"));
         let off = Sandbox::off();
         assert_eq!(
-            off.wrap(&agent(), Path::new("/w"), AgentNetwork::Open, &[])
+            off.wrap(&agent(), Path::new("/w"), AgentNetwork::Open, None, &[])
                 .unwrap(),
             agent()
         );
         assert!(
-            off.wrap(&agent(), Path::new("/w"), AgentNetwork::None, &[])
+            off.wrap(&agent(), Path::new("/w"), AgentNetwork::None, None, &[])
                 .is_err(),
             "no network cannot be promised without the sandbox"
         );

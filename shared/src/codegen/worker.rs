@@ -420,6 +420,7 @@ impl Worker {
         cancel: watch::Receiver<bool>,
     ) -> Result<(RunStatus, Option<String>, Option<RunSummary>)> {
         let remote = self.codegen.forge.remote(&run.repo)?;
+        let remote_url = remote.url.clone();
         let dir = self.config.scratch.join(format!(
             "aipm-run-{}-{}-{}",
             run.run_id,
@@ -452,7 +453,16 @@ impl Worker {
             "AIPM_TASK_FILE".into(),
             task_path.to_string_lossy().into_owned(),
         ));
-        let sandboxed = self.config.sandbox.wrap(&command, &dir, network, &env)?;
+        let proxy =
+            super::egress::start_for(network, &remote_url, &dir, &self.config.sandbox.allow_hosts)?;
+        if proxy.is_some() {
+            env.extend(super::egress::proxy_env());
+        }
+        let socket = proxy.as_ref().map(|p| p.socket.as_path());
+        let sandboxed = self
+            .config
+            .sandbox
+            .wrap(&command, &dir, network, socket, &env)?;
         self.set_status(run.run_id, RunStatus::Running).await?;
         log.line(&format!(
             "[aipm] running {} ({}{}), limit {} s",
@@ -523,7 +533,7 @@ impl Worker {
                         Some("the agent finished without changing anything".to_string()),
                     )
                 } else {
-                    let verify = self.verify(&dir, network, log).await?;
+                    let verify = self.verify(&dir, network, socket, &env, log).await?;
                     let failed = verify.as_ref().is_some_and(|v| !v.passed);
                     summary.verify = verify;
                     self.set_status(run.run_id, RunStatus::Pushing).await?;
@@ -559,6 +569,8 @@ impl Worker {
         &self,
         dir: &std::path::Path,
         network: crate::domain::AgentNetwork,
+        proxy: Option<&std::path::Path>,
+        env: &[(String, String)],
         log: &RunLog,
     ) -> Result<Option<VerifyOutcome>> {
         let Some(command) = self.codegen.settings.verify_command.clone() else {
@@ -578,18 +590,9 @@ impl Worker {
         let verify = self
             .config
             .sandbox
-            .wrap(&verify, dir, network, &self.config.agent_env)?;
+            .wrap(&verify, dir, network, proxy, env)?;
         let (_tx, rx) = watch::channel(false);
-        let exit = run_agent(
-            &verify,
-            dir,
-            &self.config.agent_env,
-            "",
-            log,
-            self.config.run_timeout,
-            rx,
-        )
-        .await?;
+        let exit = run_agent(&verify, dir, env, "", log, self.config.run_timeout, rx).await?;
         let exit_code = match exit {
             Exit::Code(c) => Some(c),
             _ => None,

@@ -28,6 +28,10 @@ pub struct Project {
 pub enum AgentNetwork {
     /// No network at all: not even the worker's loopback.
     None,
+    /// HTTPS tunnels (through the worker's proxy) to the repository's host only.
+    Repository,
+    /// HTTPS tunnels to the repository's host and the package registries.
+    Registries,
     /// The worker's network as it is: the internet, and the worker's own
     /// loopback services. Agent CLIs need it to reach their model's API.
     #[default]
@@ -35,11 +39,13 @@ pub enum AgentNetwork {
 }
 
 impl AgentNetwork {
-    pub const NAMES: [&'static str; 2] = ["none", "open"];
+    pub const NAMES: [&'static str; 4] = ["none", "repository", "registries", "open"];
 
     pub fn parse(text: &str) -> Result<Self, String> {
         match text.trim() {
             "none" => Ok(AgentNetwork::None),
+            "repository" => Ok(AgentNetwork::Repository),
+            "registries" => Ok(AgentNetwork::Registries),
             "open" => Ok(AgentNetwork::Open),
             other => Err(format!(
                 "'{other}' is not one of: {}",
@@ -51,8 +57,15 @@ impl AgentNetwork {
     pub fn as_str(self) -> &'static str {
         match self {
             AgentNetwork::None => "none",
+            AgentNetwork::Repository => "repository",
+            AgentNetwork::Registries => "registries",
             AgentNetwork::Open => "open",
         }
+    }
+
+    /// Whether the agent's network goes through the worker's proxy.
+    pub fn is_allowlisted(self) -> bool {
+        matches!(self, AgentNetwork::Repository | AgentNetwork::Registries)
     }
 }
 
