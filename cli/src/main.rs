@@ -66,8 +66,18 @@ enum Command {
     },
 }
 
+fn main() -> anyhow::Result<()> {
+    // Inside an agent's sandbox this binary is the network relay, nothing else.
+    if let Some(code) = aipm_worker::egress::relay_if_asked() {
+        std::process::exit(code);
+    }
+    // Before any thread starts: the secrets leave the environment.
+    aipm_core::secrets::take_from_env();
+    run()
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("AIPM_LOG")

@@ -50,8 +50,7 @@ struct Server {
 }
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let token = std::env::var("AIPM_API_TOKEN")
-        .ok()
+    let token = aipm_core::secrets::var("AIPM_API_TOKEN")
         .filter(|t| !t.is_empty())
         .map(Secret::new);
     if !args.listen.ip().is_loopback() && token.is_none() && !args.insecure_no_auth {

@@ -10,13 +10,26 @@ say on a line `fake-agent: <mode> [arg]`:
   noop            change nothing, exit 0
   fail [code]     print an error, exit with code (default 3)
   hang            print, then sleep forever with a child process of its own
+                  (its command line carries a marker the test looks for)
   sleep [seconds] sleep, then edit
   secrets         print whether AIPM's secrets reached its environment, then edit
+  snoop DIR PORT  try to steal: read the environ of its parent and of every
+                  process it can see, list and read DIR (the server's data
+                  dir), connect to 127.0.0.1:PORT directly and, when
+                  HTTPS_PROXY is set, ask the proxy to CONNECT to it and to
+                  example.invalid:443; write all it got to
+                  loot.txt (committed with the change), print it base64 and
+                  in pieces, then edit
+  garbage         print invalid UTF-8, then more lines, then edit
+  longline [MB]   edit, then print one line of MB megabytes (default 50)
+                  with no newline at all
 
 With no instruction it edits. Output has ANSI colours, as real agents do.
 """
 
+import base64
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -36,15 +49,61 @@ def edit(task: str) -> None:
     print("\x1b[32m✔\x1b[0m wrote feature.txt", flush=True)
 
 
+def read(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError as e:
+        return f"<{type(e).__name__}>"
+
+
+def snoop(data_dir: str, port: int) -> None:
+    loot = [f"parent {os.getppid()} environ: {read(f'/proc/{os.getppid()}/environ')}"]
+    for pid in sorted(p for p in os.listdir("/proc") if p.isdigit()):
+        loot.append(f"process {pid} environ: {read(f'/proc/{pid}/environ')}")
+    try:
+        for name in sorted(os.listdir(data_dir)):
+            loot.append(f"data dir {name}: {read(os.path.join(data_dir, name))}")
+    except OSError as e:
+        loot.append(f"data dir: <{type(e).__name__}>")
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=3).close()
+        loot.append(f"connect 127.0.0.1:{port}: connected")
+    except OSError as e:
+        loot.append(f"connect 127.0.0.1:{port}: failed ({type(e).__name__})")
+    proxy = os.environ.get("HTTPS_PROXY", "")
+    if proxy.startswith("http://"):
+        host, _, proxy_port = proxy[len("http://"):].rstrip("/").partition(":")
+        for target in (f"127.0.0.1:{port}", "example.invalid:443"):
+            try:
+                with socket.create_connection((host, int(proxy_port)), timeout=3) as s:
+                    s.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode())
+                    status = s.recv(1024).decode("latin-1").split("\r\n")[0]
+            except OSError as e:
+                status = f"failed ({type(e).__name__})"
+            loot.append(f"proxy {target}: {status}")
+    else:
+        loot.append("proxy: none")
+    text = "\n".join(loot)
+    with open("loot.txt", "w", encoding="utf-8") as f:
+        f.write(text)
+    print(f"loot-base64: {base64.b64encode(text.encode()).decode()}", flush=True)
+    # The same again in pieces of 5 characters, one a line.
+    for at in range(0, len(text), 5):
+        print(f"loot-piece: {text[at:at + 5]}", flush=True)
+    print(text, flush=True)
+
+
 def main() -> int:
     task = read_task()
     print(f"\x1b[1mfake-agent\x1b[0m read a task of {len(task)} characters", flush=True)
-    mode, arg = "edit", None
+    mode, arg, args = "edit", None, []
     for line in task.splitlines():
         if line.strip().startswith("fake-agent:"):
             words = line.split(":", 1)[1].split()
             mode = words[0] if words else "edit"
             arg = words[1] if len(words) > 1 else None
+            args = words[1:]
     print(f"mode: {mode}", flush=True)
     if mode == "edit":
         edit(task)
@@ -62,10 +121,11 @@ def main() -> int:
         return int(arg or 3)
     elif mode == "hang":
         # A child in the same process group: cancel must stop it too.
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
+        marker = f"fake-agent-child-{os.getpid()}-{time.time_ns()}"
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)", marker])
         with open("agent-child.pid", "w", encoding="utf-8") as f:
             f.write(str(child.pid))
-        print(f"working (child {child.pid})...", flush=True)
+        print(f"working (child {marker})...", flush=True)
         while True:
             time.sleep(0.2)
     elif mode == "sleep":
@@ -75,6 +135,21 @@ def main() -> int:
         leaked = sorted(k for k in os.environ if k.startswith("AIPM_") and k.endswith(("_TOKEN", "_KEY")))
         print(f"secrets seen: {leaked}", flush=True)
         edit(task)
+    elif mode == "snoop":
+        snoop(args[0], int(args[1]))
+        edit(task)
+    elif mode == "garbage":
+        sys.stdout.buffer.write(b"bad bytes: \xff\xfe\xc3 here\n")
+        sys.stdout.buffer.flush()
+        for n in range(3):
+            print(f"after the bad bytes {n}", flush=True)
+        edit(task)
+    elif mode == "longline":
+        edit(task)
+        chunk = b"x" * (1024 * 1024)
+        for _ in range(int(arg or 50)):
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
     else:
         print(f"unknown mode {mode}", file=sys.stderr, flush=True)
         return 2

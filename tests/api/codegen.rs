@@ -48,10 +48,13 @@ pub fn git_show(repo: &Path, spec: &str) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).to_string())
 }
 
+/// The fake agent's command; its script's path is canonical, so the
+/// sandbox can show that one file.
 fn fake_agent() -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/agent/fake_agent.py");
     format!(
-        "python3 {}/../tests/agent/fake_agent.py {{task_file}}",
-        env!("CARGO_MANIFEST_DIR")
+        "python3 {} {{task_file}}",
+        script.canonicalize().unwrap().display()
     )
 }
 
@@ -108,19 +111,29 @@ fn terminal(run: &Value) -> bool {
     .contains(&run["status"].as_str().unwrap_or(""))
 }
 
-fn process_alive(pid: u32) -> bool {
-    // A zombie is dead for our purpose; /proc/<pid>/stat says Z.
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| stat.split_whitespace().nth(2) != Some("Z"))
-        .unwrap_or(false)
+/// Whether a live process has `marker` on its command line. (Pids inside
+/// the agent's sandbox are not the host's, so the child is found by marker.)
+fn process_alive(marker: &str) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        let dir = entry.path();
+        // A zombie is dead for our purpose; /proc/<pid>/stat says Z.
+        let zombie = std::fs::read_to_string(dir.join("stat"))
+            .map(|stat| stat.split_whitespace().nth(2) == Some("Z"))
+            .unwrap_or(true);
+        !zombie
+            && std::fs::read(dir.join("cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(marker))
+                .unwrap_or(false)
+    })
 }
 
-fn child_pid(log: &str) -> u32 {
+/// The marker on the command line of the child the hanging agent started.
+fn child_marker(log: &str) -> String {
     let at = log
         .find("(child ")
-        .expect("the agent printed its child's pid")
+        .expect("the agent printed its child's marker")
         + 7;
-    log[at..].split(')').next().unwrap().parse().unwrap()
+    log[at..].split(')').next().unwrap().to_string()
 }
 
 #[tokio::test]
@@ -267,9 +280,9 @@ async fn an_agent_past_its_limit_is_stopped_with_its_children() {
     let run = wait_run(&s, &started["run"]["runId"], terminal).await;
     assert_eq!(run["status"], "timed_out", "{run}");
     assert!(run["error"].as_str().unwrap().contains("limit of 2 s"));
-    let child = child_pid(run["log"].as_str().unwrap());
+    let child = child_marker(run["log"].as_str().unwrap());
     assert!(
-        !process_alive(child),
+        !process_alive(&child),
         "the agent's child {child} was stopped with it"
     );
 }
@@ -299,7 +312,8 @@ async fn cancel_stops_a_running_agent_and_its_process_group() {
     assert_eq!(cancel.status, StatusCode::ACCEPTED);
     let run = wait_run(&s, &run_id, terminal).await;
     assert_eq!(run["status"], "cancelled");
-    assert!(!process_alive(child_pid(running["log"].as_str().unwrap())));
+    let child = child_marker(running["log"].as_str().unwrap());
+    assert!(!process_alive(&child), "{child} was stopped with the agent");
     let again = s
         .post(&format!("/api/runs/{run_id}/cancel"), json!({}))
         .await;
@@ -459,4 +473,304 @@ async fn a_poison_job_ends_in_the_dead_letter_queue_and_the_run_fails() {
     }
     worker.kill().unwrap();
     worker.wait().unwrap();
+}
+
+const GITHUB_TOKEN: &str = "ghp_serverGitHubToken0123456789";
+const LLM_KEY: &str = "sk-serverLlmKey0123456789abcdef";
+const API_TOKEN: &str = "serverApiToken0123456789abcdef";
+
+/// The secrets must not be in `text`, whole or as base64.
+fn assert_no_secret(what: &str, text: &str) {
+    for secret in [GITHUB_TOKEN, LLM_KEY, API_TOKEN] {
+        assert!(!text.contains(secret), "{what} holds {secret}: {text}");
+    }
+}
+
+/// What the snooping agent reported, decoded from its base64 line and
+/// joined from its pieces (so log masking cannot hide a leak from the test).
+fn agent_reports(log: &str) -> (String, String) {
+    use base64::Engine;
+    let encoded = log
+        .lines()
+        .find_map(|l| l.strip_prefix("loot-base64: "))
+        .expect("the agent printed its loot");
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .expect("base64 (a masked copy would not decode)");
+    let pieces: String = log
+        .lines()
+        .filter_map(|l| l.strip_prefix("loot-piece: "))
+        .collect();
+    (String::from_utf8_lossy(&decoded).into_owned(), pieces)
+}
+
+#[tokio::test]
+async fn the_agent_cannot_read_the_servers_secrets_process_or_data() {
+    let repo = git_repo();
+    let s = server(
+        repo.path(),
+        &[
+            ("AIPM_GITHUB_TOKEN", GITHUB_TOKEN),
+            ("AIPM_LLM_API_KEY", LLM_KEY),
+            ("AIPM_API_TOKEN", API_TOKEN),
+        ],
+    );
+    let server_environ = std::fs::read(format!("/proc/{}/environ", s.pid())).unwrap();
+    assert_no_secret(
+        "the server's own environment",
+        &String::from_utf8_lossy(&server_environ),
+    );
+
+    s.story(good_story("Price alerts")).await;
+    let data = s.data_path().display().to_string();
+    let started = generate(&s, 1, &format!("fake-agent: snoop {data} 9")).await;
+    let run = wait_run(&s, &started["run"]["runId"], terminal).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let log = run["log"].as_str().unwrap();
+    assert_no_secret("the run log", log);
+    let (loot, pieces) = agent_reports(log);
+    assert_no_secret("what the agent read", &loot);
+    assert_no_secret("what the agent printed in pieces", &pieces);
+    let branch = started["run"]["branchName"].as_str().unwrap();
+    let pushed = git_show(repo.path(), &format!("{branch}:loot.txt")).expect("loot.txt pushed");
+    assert_no_secret("the branch", &pushed);
+    assert_eq!(pushed, loot);
+    assert!(
+        loot.contains("data dir: <FileNotFoundError>"),
+        "the data dir is not in the agent's view: {loot}"
+    );
+    let seen = loot.lines().filter(|l| l.starts_with("process ")).count();
+    assert!(
+        seen <= 3,
+        "the agent sees its own processes only, not the server's: {loot}"
+    );
+    assert!(
+        log.contains("[aipm] sandbox: bubblewrap, network: open"),
+        "{log}"
+    );
+    let health = s.get("/api/health").await.body;
+    assert_eq!(
+        health["workers"]["sandbox"],
+        json!(["bubblewrap"]),
+        "{health}"
+    );
+}
+
+/// A run of the snooping agent; its lines about connections and the proxy.
+async fn connect_from_agent(s: &Server, story: u64, port: u16) -> String {
+    let started = s
+        .post(
+            &format!("/api/stories/{story}/generate-code"),
+            json!({"instructions": format!("fake-agent: snoop /nowhere {port}"), "acceptWarnings": true}),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
+    let started = started.body;
+    let run = wait_run(s, &started["run"]["runId"], terminal).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let (loot, _) = agent_reports(run["log"].as_str().unwrap());
+    loot.lines()
+        .filter(|l| l.starts_with("connect ") || l.starts_with("proxy"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn set_network(s: &Server, network: &str) {
+    let set = s
+        .send(
+            reqwest::Method::PATCH,
+            "/api/projects/1",
+            Some(json!({ "agentNetwork": network })),
+            &[],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert_eq!(set.body["agentNetwork"], network);
+}
+
+#[tokio::test]
+async fn an_allowlisted_network_reaches_allowed_hosts_through_the_proxy_only() {
+    let repo = git_repo();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let allowed = format!("127.0.0.1:{port}");
+    let s = server(repo.path(), &[("AIPM_SANDBOX_ALLOW_HOSTS", &allowed)]);
+    s.story(good_story("Gift card balance")).await;
+    s.story(good_story("Shipping labels")).await;
+
+    set_network(&s, "registries").await;
+    let seen = connect_from_agent(&s, 1, port).await;
+    assert!(
+        seen.contains(&format!("connect {allowed}: failed")),
+        "no direct connection: {seen}"
+    );
+    assert!(
+        seen.contains(&format!("proxy {allowed}: HTTP/1.1 200")),
+        "an allowed host through the proxy: {seen}"
+    );
+    assert!(
+        seen.contains("proxy example.invalid:443: HTTP/1.1 403"),
+        "any other host is refused: {seen}"
+    );
+
+    // `repository` on the local forge: no host at all, only the operator's.
+    set_network(&s, "repository").await;
+    let seen = connect_from_agent(&s, 2, port).await;
+    assert!(
+        seen.contains(&format!("proxy {allowed}: HTTP/1.1 200")),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("proxy example.invalid:443: HTTP/1.1 403"),
+        "{seen}"
+    );
+}
+
+#[tokio::test]
+async fn with_network_none_the_agent_reaches_not_even_a_local_port() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    s.story(good_story("Gift card balance")).await;
+    s.story(good_story("Shipping labels")).await;
+
+    assert_eq!(s.get("/api/projects/1").await.body["agentNetwork"], "open");
+    let open = connect_from_agent(&s, 1, port).await;
+    assert!(
+        open.contains(": connected"),
+        "open is the worker's network: {open}"
+    );
+
+    let bad = s
+        .send(
+            reqwest::Method::PATCH,
+            "/api/projects/1",
+            Some(json!({"agentNetwork": "everything"})),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.body["details"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("agentNetwork")),
+        "{}",
+        bad.body
+    );
+    let set = s
+        .send(
+            reqwest::Method::PATCH,
+            "/api/projects/1",
+            Some(json!({"agentNetwork": "none"})),
+            &[],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert_eq!(set.body["agentNetwork"], "none");
+    let none = connect_from_agent(&s, 2, port).await;
+    assert!(
+        none.contains(&format!("connect 127.0.0.1:{port}: failed")) && none.contains("proxy: none"),
+        "no network at all: {none}"
+    );
+}
+
+/// A directory with only git and python3 on it: a worker without bubblewrap.
+fn path_without_bwrap() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let found = |args: &[&str]| {
+        let out = Command::new(args[0]).args(&args[1..]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    // The interpreter itself, not a version manager's shim of it.
+    let python = found(&["python3", "-c", "import sys; print(sys.executable)"]);
+    let git = found(&["sh", "-c", "command -v git"]);
+    std::os::unix::fs::symlink(python, dir.path().join("python3")).unwrap();
+    std::os::unix::fs::symlink(git, dir.path().join("git")).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn without_bubblewrap_agents_are_refused_unless_the_sandbox_is_turned_off() {
+    let repo = git_repo();
+    let bin = path_without_bwrap();
+    let path = bin.path().display().to_string();
+    let s = server(repo.path(), &[("PATH", &path)]);
+    s.story(good_story("Unsandboxed")).await;
+    let started = generate(&s, 1, "fake-agent: edit").await;
+    let run = wait_run(&s, &started["run"]["runId"], terminal).await;
+    assert_eq!(run["status"], "failed", "{run}");
+    assert!(
+        run["error"]
+            .as_str()
+            .unwrap()
+            .contains("not run without a sandbox: bubblewrap (bwrap) is not installed"),
+        "{run}"
+    );
+    let health = s.get("/api/health").await.body;
+    assert!(
+        health["workers"]["sandbox"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("unavailable: bubblewrap (bwrap) is not installed"),
+        "{health}"
+    );
+
+    let repo = git_repo();
+    let s = server(
+        repo.path(),
+        &[("PATH", &path), ("AIPM_AGENT_SANDBOX", "none")],
+    );
+    s.story(good_story("Unsandboxed by choice")).await;
+    let started = generate(&s, 1, "fake-agent: edit").await;
+    let run = wait_run(&s, &started["run"]["runId"], terminal).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(
+        s.get("/api/health").await.body["workers"]["sandbox"],
+        json!(["off"])
+    );
+}
+
+#[tokio::test]
+async fn invalid_utf8_in_the_agents_output_is_replaced_and_the_run_goes_on() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[]);
+    s.story(good_story("Odd bytes")).await;
+    let started = generate(&s, 1, "fake-agent: garbage").await;
+    let run = wait_run(&s, &started["run"]["runId"], terminal).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let log = run["log"].as_str().unwrap();
+    assert!(
+        log.contains("bad bytes: \u{fffd}\u{fffd}\u{fffd} here"),
+        "{log}"
+    );
+    assert!(log.contains("after the bad bytes 2"), "{log}");
+    assert!(log.contains("wrote feature.txt"), "{log}");
+}
+
+#[tokio::test]
+async fn a_huge_line_without_a_newline_is_cut_with_one_note() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[]);
+    s.story(good_story("Chatty agent")).await;
+    let started = generate(&s, 1, "fake-agent: longline 50").await;
+    let run = wait_run(&s, &started["run"]["runId"], terminal).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let log = run["log"].as_str().unwrap();
+    assert_eq!(
+        log.matches("[aipm: line cut, ").count(),
+        1,
+        "one note for the cut line"
+    );
+    assert!(
+        log.contains(&format!(
+            "line cut, {} more bytes",
+            50 * 1024 * 1024 - 64 * 1024
+        )),
+        "the note says how much was dropped"
+    );
+    assert!(
+        log.contains("[aipm] agent ended: Code(0)"),
+        "{}",
+        &log[..200]
+    );
+    assert!(log.len() < 100 * 1024, "the log holds {} bytes", log.len());
 }

@@ -95,6 +95,11 @@ impl Server {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn data_path(&self) -> &Path {
         self.data_dir.path()
     }

@@ -106,8 +106,7 @@ impl ApiConfig {
     /// `AIPM_API_TOKEN` and `AIPM_CORS_ORIGINS` (comma-separated).
     pub fn from_env() -> Self {
         ApiConfig {
-            api_token: std::env::var("AIPM_API_TOKEN")
-                .ok()
+            api_token: aipm_core::secrets::var("AIPM_API_TOKEN")
                 .filter(|t| !t.is_empty())
                 .map(Secret::new),
             cors_origins: std::env::var("AIPM_CORS_ORIGINS")

@@ -32,8 +32,7 @@ pub async fn secret_from_env_or_ssm(
             .filter(|v| !v.is_empty());
         return Ok(value.map(aipm_core::Secret::new));
     }
-    Ok(std::env::var(value_var)
-        .ok()
+    Ok(aipm_core::secrets::var(value_var)
         .filter(|v| !v.is_empty())
         .map(aipm_core::Secret::new))
 }

@@ -13,6 +13,7 @@ pub mod forge;
 pub mod quality;
 pub mod queue;
 pub mod secret;
+pub mod secrets;
 pub mod store;
 pub mod transfer;
 

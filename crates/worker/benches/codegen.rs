@@ -4,7 +4,8 @@
 //!
 //!     cargo bench -p aipm-shared --bench codegen
 //!
-//! AIPM_BENCH_RUNS sets the number of runs (default 30).
+//! AIPM_BENCH_RUNS sets the number of runs (default 30). A last run's agent
+//! prints 150 MB on one line; the worker's peak memory growth is reported.
 
 use aipm_core::backlog::{Backlog, NewStory, ProjectChanges};
 use aipm_core::codegen::{Agents, CodeGen, CodeGenSettings, GenerateRequest};
@@ -65,6 +66,64 @@ fn median(mut v: Vec<Duration>) -> Duration {
 fn p99(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[((v.len() as f64 - 1.0) * 0.99).round() as usize]
+}
+
+/// The process's peak resident set size so far (VmHWM), in KiB.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// One story through generateCode and its run: (generateCode's latency,
+/// the run's started → finished).
+async fn run_one(
+    backlog: &Backlog,
+    codegen: &CodeGen,
+    i: usize,
+    instructions: &str,
+) -> (Duration, Duration) {
+    let story = backlog
+        .create_story(
+            NewStory {
+                project_id: Project::DEFAULT_ID,
+                parent_id: None,
+                title: Title::parse(&format!("Bench story {i}")).unwrap(),
+                content: StoryContent {
+                    as_a: "shopper".into(),
+                    i_want: format!("to see offer {i}"),
+                    so_that: "I save 5 minutes".into(),
+                    components: vec![Component::WorkModel],
+                    ..Default::default()
+                },
+                assignee_email: None,
+                status: StoryStatus::Ready,
+            },
+            None,
+            true,
+        )
+        .await
+        .unwrap();
+    let request = GenerateRequest {
+        instructions: instructions.into(),
+        accept_warnings: true,
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let generated = codegen.generate(story.id, request).await.unwrap();
+    let generate = t.elapsed();
+    loop {
+        let (run, _) = codegen.run(generated.run.run_id).await.unwrap();
+        if run.status.is_terminal() {
+            assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
+            let took = run.finished_at.unwrap().millis() - run.started_at.unwrap().millis();
+            return (generate, Duration::from_millis(took as u64));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::main]
@@ -153,46 +212,15 @@ async fn main() {
     let mut generate = Vec::new();
     let mut run_total = Vec::new();
     for i in 0..runs {
-        let story = backlog
-            .create_story(
-                NewStory {
-                    project_id: Project::DEFAULT_ID,
-                    parent_id: None,
-                    title: Title::parse(&format!("Bench story {i}")).unwrap(),
-                    content: StoryContent {
-                        as_a: "shopper".into(),
-                        i_want: format!("to see offer {i}"),
-                        so_that: "I save 5 minutes".into(),
-                        components: vec![Component::WorkModel],
-                        ..Default::default()
-                    },
-                    assignee_email: None,
-                    status: StoryStatus::Ready,
-                },
-                None,
-                true,
-            )
-            .await
-            .unwrap();
-        let request = GenerateRequest {
-            instructions: "fake-agent: edit".into(),
-            accept_warnings: true,
-            ..Default::default()
-        };
-        let t = Instant::now();
-        let generated = codegen.generate(story.id, request).await.unwrap();
-        generate.push(t.elapsed());
-        loop {
-            let (run, _) = codegen.runs().run(generated.run.run_id).await.unwrap();
-            if run.status.is_terminal() {
-                assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
-                let took = run.finished_at.unwrap().millis() - run.started_at.unwrap().millis();
-                run_total.push(Duration::from_millis(took as u64));
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let (g, took) = run_one(&backlog, &codegen, i, "fake-agent: edit").await;
+        generate.push(g);
+        run_total.push(took);
     }
+    // Memory: the worker's peak resident size grows by what it buffers of
+    // an agent that prints 150 MB on one line with no newline.
+    let before = peak_rss_kib();
+    run_one(&backlog, &codegen, runs, "fake-agent: longline 150").await;
+    let long_line_growth = peak_rss_kib().saturating_sub(before);
     let _ = stop.send(true);
     pool.await.unwrap().unwrap();
 
@@ -252,5 +280,9 @@ async fn main() {
     println!(
         "| worker overhead per run (median run − median agent) | {:.0} ms | |",
         ms(median(run_total).saturating_sub(median(agent_alone)))
+    );
+    println!(
+        "| worker's peak memory growth over a run whose agent prints 150 MB on one line | {:.1} MiB | |",
+        long_line_growth as f64 / 1024.0
     );
 }

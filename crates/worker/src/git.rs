@@ -62,6 +62,9 @@ impl Checkout {
                 "--quiet",
                 "--no-tags",
                 "--single-branch",
+                // Copies, not hard links: the agent may write to the checkout's
+                // objects, never to the repository's.
+                "--no-hardlinks",
                 "--branch",
                 branch,
                 &remote.url,

@@ -3,8 +3,10 @@
 //! child process in its own process group, verifies, commits, pushes and
 //! reports back through `aipm_core::codegen::CodeGen`.
 
+pub mod egress;
 mod git;
 mod process;
+mod sandbox;
 mod worker;
 
 pub use worker::{Worker, WorkerConfig};

@@ -1,6 +1,11 @@
-//! Running the agent: a child process in a process group of its own, its
-//! output streamed into the run log line by line, stopped — the whole group —
-//! when its time is up or the run is cancelled.
+//! Running the agent: a child process in a session and process group of its
+//! own (no controlling terminal to inject keystrokes into), its output
+//! streamed into the run log line by line, stopped — the whole group — when
+//! its time is up or the run is cancelled.
+//!
+//! Output is read as bytes: invalid UTF-8 is replaced, not fatal, and a line
+//! longer than `MAX_LINE_BYTES` is cut with a note while reading goes on, so
+//! the pipe is always drained and memory stays bounded.
 
 use aipm_core::codegen::agent::{AgentCommand, Prompt};
 use aipm_core::codegen::RunLog;
@@ -8,7 +13,7 @@ use aipm_core::error::{Error, Result};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::watch;
 
@@ -20,6 +25,50 @@ pub enum Exit {
     Signal(i32),
     TimedOut,
     Cancelled,
+}
+
+/// The most of one output line that is kept.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// One line of output, cut to `MAX_LINE_BYTES`, decoded lossily.
+fn finish_line(line: &mut Vec<u8>, cut: &mut usize) -> String {
+    let mut text = String::from_utf8_lossy(line).into_owned();
+    if *cut > 0 {
+        text.push_str(&format!(" [aipm: line cut, {cut} more bytes not kept]"));
+    }
+    line.clear();
+    *cut = 0;
+    text
+}
+
+/// Copy `reader` into the log line by line until it ends.
+pub async fn pump(reader: impl AsyncRead + Unpin, log: &RunLog) {
+    let mut reader = BufReader::new(reader);
+    let mut line: Vec<u8> = Vec::new();
+    let mut cut = 0usize;
+    loop {
+        let chunk = match reader.fill_buf().await {
+            Ok([]) | Err(_) => break,
+            Ok(chunk) => chunk,
+        };
+        let (piece, ends_line) = match chunk.iter().position(|b| *b == b'\n') {
+            Some(at) => (&chunk[..at], true),
+            None => (chunk, false),
+        };
+        let room = MAX_LINE_BYTES - line.len();
+        line.extend_from_slice(&piece[..piece.len().min(room)]);
+        cut += piece.len().saturating_sub(room);
+        let used = piece.len() + usize::from(ends_line);
+        reader.consume(used);
+        if ends_line {
+            let text = finish_line(&mut line, &mut cut);
+            let _ = log.output(&text).await;
+        }
+    }
+    if !line.is_empty() || cut > 0 {
+        let text = finish_line(&mut line, &mut cut);
+        let _ = log.output(&text).await;
+    }
 }
 
 /// Grace between SIGTERM and SIGKILL for the process group.
@@ -55,8 +104,17 @@ pub async fn run_agent(
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0)
         .kill_on_drop(true);
+    // SAFETY: setsid is async-signal-safe; the child becomes the leader of
+    // a new session and process group (its pgid is its pid).
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
     let mut child = cmd.spawn().map_err(|e| {
         Error::invalid(
             "agent",
@@ -76,16 +134,14 @@ pub async fn run_agent(
     }
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
-    let pump = |reader: Box<dyn tokio::io::AsyncRead + Unpin + Send>, log: RunLog| {
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(reader).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let _ = log.line(&line).await;
-            }
-        })
+    let out = {
+        let log = log.clone();
+        tokio::spawn(async move { pump(stdout, &log).await })
     };
-    let out = pump(Box::new(stdout), log.clone());
-    let err = pump(Box::new(stderr), log.clone());
+    let err = {
+        let log = log.clone();
+        tokio::spawn(async move { pump(stderr, &log).await })
+    };
 
     let deadline = tokio::time::sleep(limit);
     let mut cancel = cancel;

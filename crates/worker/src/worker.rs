@@ -6,6 +6,7 @@
 
 use crate::git::Checkout;
 use crate::process::{run_agent, Exit};
+use crate::sandbox::Sandbox;
 use aipm_core::codegen::agent::Prompt;
 use aipm_core::codegen::CodeGen;
 use aipm_core::codegen::RunLog;
@@ -39,23 +40,32 @@ pub struct WorkerConfig {
     pub poll_wait: Duration,
     /// Where checkouts are made (one directory per attempt, removed after).
     pub scratch: PathBuf,
-    /// The agent's environment: the worker's own, less AIPM's secrets.
+    /// The agent's environment: the worker's own, less AIPM's secrets and
+    /// the worker's AWS credentials.
     pub agent_env: Vec<(String, String)>,
     /// Values masked in run logs.
     pub secrets: Vec<String>,
+    /// Where the agent and the verify command run.
+    pub sandbox: Sandbox,
 }
 
-/// Environment variables that hold AIPM's own secrets; agents never see them.
-fn is_aipm_secret(name: &str) -> bool {
-    name.starts_with("AIPM_")
-        && (name.ends_with("_TOKEN") || name.ends_with("_KEY") || name.ends_with("_SECRET"))
+/// Variables the agent never gets: AIPM's secrets (already out of the
+/// environment of `aipm serve` and `aipm worker`) and the worker's own AWS
+/// credentials (for its queue and store, not the agent's).
+fn kept_from_agent(name: &str) -> bool {
+    aipm_core::secrets::is_secret_name(name)
+        || matches!(
+            name,
+            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" | "AWS_SESSION_TOKEN"
+        )
 }
 
 impl WorkerConfig {
     /// From the environment: AIPM_WORKER_ID (default host-pid),
     /// AIPM_WORKER_CONCURRENCY (2), AIPM_RUN_TIMEOUT_SECS (900),
     /// AIPM_JOB_VISIBILITY_SECS (60; heartbeats come four times as often),
-    /// AIPM_SCRATCH_DIR (the system temp dir).
+    /// AIPM_SCRATCH_DIR (the system temp dir), the sandbox
+    /// (AIPM_AGENT_SANDBOX, AIPM_SANDBOX_READ, AIPM_SANDBOX_WRITE).
     pub fn from_env() -> Self {
         let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
         let host = var("HOSTNAME").unwrap_or_else(|| {
@@ -63,10 +73,12 @@ impl WorkerConfig {
                 .map(|h| h.trim().to_string())
                 .unwrap_or_else(|_| "worker".into())
         });
-        let secrets: Vec<String> = std::env::vars()
-            .filter(|(k, _)| is_aipm_secret(k))
-            .map(|(_, v)| v)
-            .collect();
+        let mut secrets = aipm_core::secrets::values();
+        secrets.extend(
+            std::env::vars()
+                .filter(|(k, _)| kept_from_agent(k))
+                .map(|(_, v)| v),
+        );
         let visibility = Duration::from_secs(
             var("AIPM_JOB_VISIBILITY_SECS")
                 .and_then(|v| v.parse().ok())
@@ -92,9 +104,10 @@ impl WorkerConfig {
                 .map(PathBuf::from)
                 .unwrap_or_else(std::env::temp_dir),
             agent_env: std::env::vars()
-                .filter(|(k, _)| !is_aipm_secret(k))
+                .filter(|(k, _)| !kept_from_agent(k))
                 .collect(),
             secrets,
+            sandbox: Sandbox::from_env(),
         }
     }
 }
@@ -137,6 +150,7 @@ impl Worker {
             heartbeat_at: Timestamp::now(),
             capacity: self.config.concurrency as u32,
             active_runs: active,
+            sandbox: self.config.sandbox.state(),
         };
         if let Err(e) = self.codegen.backlog.store().record_worker(beat).await {
             tracing::warn!(error = %e, "could not record the worker's heartbeat");
@@ -157,7 +171,7 @@ impl Worker {
                 }
             })
         };
-        tracing::info!(worker = %self.config.id, concurrency = self.config.concurrency, queue = self.codegen.queue.kind(), "worker started");
+        tracing::info!(worker = %self.config.id, concurrency = self.config.concurrency, queue = self.codegen.queue.kind(), sandbox = %self.config.sandbox.state(), "worker started");
         while !*shutdown.borrow() {
             while jobs.try_join_next().is_some() {}
             let free = slots.available_permits();
@@ -408,6 +422,7 @@ impl Worker {
         cancel: watch::Receiver<bool>,
     ) -> Result<(RunStatus, Option<String>, Option<RunSummary>)> {
         let remote = self.codegen.forge.remote(&run.repo)?;
+        let remote_url = remote.url.clone();
         let dir = self.config.scratch.join(format!(
             "aipm-run-{}-{}-{}",
             run.run_id,
@@ -427,6 +442,29 @@ impl Worker {
             .codegen
             .agents
             .command(&run.agent, &task_path.to_string_lossy())?;
+        let network = self
+            .codegen
+            .backlog
+            .project(run.project_id)
+            .await?
+            .agent_network;
+        let mut env = self.config.agent_env.clone();
+        env.push(("AIPM_RUN_ID".into(), run.run_id.to_string()));
+        env.push(("AIPM_STORY_ID".into(), run.story_id.to_string()));
+        env.push((
+            "AIPM_TASK_FILE".into(),
+            task_path.to_string_lossy().into_owned(),
+        ));
+        let proxy =
+            crate::egress::start_for(network, &remote_url, &dir, &self.config.sandbox.allow_hosts)?;
+        if proxy.is_some() {
+            env.extend(crate::egress::proxy_env());
+        }
+        let socket = proxy.as_ref().map(|p| p.socket.as_path());
+        let sandboxed = self
+            .config
+            .sandbox
+            .wrap(&command, &dir, network, socket, &env)?;
         self.set_status(run.run_id, RunStatus::Running).await?;
         log.line(&format!(
             "[aipm] running {} ({}{}), limit {} s",
@@ -440,15 +478,14 @@ impl Worker {
             self.config.run_timeout.as_secs()
         ))
         .await?;
-        let mut env = self.config.agent_env.clone();
-        env.push(("AIPM_RUN_ID".into(), run.run_id.to_string()));
-        env.push(("AIPM_STORY_ID".into(), run.story_id.to_string()));
-        env.push((
-            "AIPM_TASK_FILE".into(),
-            task_path.to_string_lossy().into_owned(),
-        ));
+        log.line(&format!(
+            "[aipm] sandbox: {}, network: {}",
+            self.config.sandbox.state(),
+            network.as_str()
+        ))
+        .await?;
         let exit = run_agent(
-            &command,
+            &sandboxed,
             &dir,
             &env,
             &task,
@@ -498,7 +535,7 @@ impl Worker {
                         Some("the agent finished without changing anything".to_string()),
                     )
                 } else {
-                    let verify = self.verify(&dir, log).await?;
+                    let verify = self.verify(&dir, network, socket, &env, log).await?;
                     let failed = verify.as_ref().is_some_and(|v| !v.passed);
                     summary.verify = verify;
                     self.set_status(run.run_id, RunStatus::Pushing).await?;
@@ -530,7 +567,14 @@ impl Worker {
     }
 
     /// Run AIPM_VERIFY_CMD in the checkout, if it is set.
-    async fn verify(&self, dir: &std::path::Path, log: &RunLog) -> Result<Option<VerifyOutcome>> {
+    async fn verify(
+        &self,
+        dir: &std::path::Path,
+        network: crate::domain::AgentNetwork,
+        proxy: Option<&std::path::Path>,
+        env: &[(String, String)],
+        log: &RunLog,
+    ) -> Result<Option<VerifyOutcome>> {
         let Some(command) = self.codegen.settings.verify_command.clone() else {
             return Ok(None);
         };
@@ -544,17 +588,13 @@ impl Worker {
         };
         log.line(&format!("[aipm] verifying with: {command}"))
             .await?;
+        // The verify command runs the agent's code: it is confined the same way.
+        let verify = self
+            .config
+            .sandbox
+            .wrap(&verify, dir, network, proxy, env)?;
         let (_tx, rx) = watch::channel(false);
-        let exit = run_agent(
-            &verify,
-            dir,
-            &self.config.agent_env,
-            "",
-            log,
-            self.config.run_timeout,
-            rx,
-        )
-        .await?;
+        let exit = run_agent(&verify, dir, env, "", log, self.config.run_timeout, rx).await?;
         let exit_code = match exit {
             Exit::Code(c) => Some(c),
             _ => None,

@@ -45,8 +45,14 @@ pub async fn health(app: &App, _req: &Request) -> Input<Response> {
                         .iter()
                         .filter(|b| now - b.heartbeat_at.millis() <= WORKER_FRESH_SECS * 1000)
                         .collect();
+                    // How the live workers confine agents; `unavailable: …`
+                    // means that worker refuses runs.
+                    let mut sandbox: Vec<&str> = alive.iter().map(|b| b.sandbox.as_str()).collect();
+                    sandbox.sort_unstable();
+                    sandbox.dedup();
                     json!({
                         "alive": alive.len(),
+                        "sandbox": sandbox,
                         "lastHeartbeat": beats.iter().map(|b| b.heartbeat_at).max(),
                         "activeRuns": alive.iter().flat_map(|b| b.active_runs.iter()).collect::<Vec<_>>(),
                         "workers": beats,

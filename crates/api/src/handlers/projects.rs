@@ -1,7 +1,7 @@
 use crate::input::{Body, Input};
 use crate::{ApiError, App, Request, Response};
 use aipm_core::backlog::ProjectChanges;
-use aipm_core::domain::ProjectId;
+use aipm_core::domain::{AgentNetwork, ProjectId};
 use http::StatusCode;
 
 pub async fn list_projects(app: &App, _req: &Request) -> Input<Response> {
@@ -52,6 +52,10 @@ pub async fn update_project(app: &App, req: &Request) -> Input<Response> {
         name: body.title("name")?,
         description: body.text("description")?,
         repository,
+        agent_network: body
+            .text("agentNetwork")?
+            .map(|n| AgentNetwork::parse(&n).map_err(|r| ApiError::invalid("agentNetwork", r)))
+            .transpose()?,
     };
     let expected = req.expected_version(&body)?;
     Ok(Response::json(

@@ -1,7 +1,7 @@
 //! Projects: separate backlogs in one store.
 
 use super::Backlog;
-use crate::domain::{Counter, Project, ProjectId, Timestamp, Title};
+use crate::domain::{AgentNetwork, Counter, Project, ProjectId, Timestamp, Title};
 use crate::error::{Error, Result};
 use crate::store::{Expect, Write};
 
@@ -18,6 +18,7 @@ impl Backlog {
             name: Title::parse(Project::DEFAULT_NAME).expect("a valid name"),
             description: String::new(),
             repository: None,
+            agent_network: AgentNetwork::default(),
             created_at: now,
             updated_at: now,
             version: 1,
@@ -55,6 +56,7 @@ impl Backlog {
             name,
             description,
             repository,
+            agent_network: AgentNetwork::default(),
             created_at: now,
             updated_at: now,
             version: 1,
@@ -88,6 +90,7 @@ pub struct ProjectChanges {
     pub description: Option<String>,
     /// `Some(None)` removes the repository.
     pub repository: Option<Option<String>>,
+    pub agent_network: Option<AgentNetwork>,
 }
 
 impl Backlog {
@@ -108,6 +111,9 @@ impl Backlog {
         }
         if let Some(repository) = changes.repository {
             project.repository = repository;
+        }
+        if let Some(network) = changes.agent_network {
+            project.agent_network = network;
         }
         if project == current {
             return Ok(current);

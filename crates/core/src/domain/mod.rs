@@ -14,7 +14,7 @@ mod values;
 pub use acceptance_test::{AcceptanceTest, TestChanges};
 pub use dependency::Dependency;
 pub use ids::{Counter, ProjectId, RunId, StoryId, TaskId, TestId};
-pub use project::Project;
+pub use project::{AgentNetwork, Project};
 pub use quality::{InvestAnalysis, Warning};
 pub use run::{CodeRun, PullRequest, RunSummary, VerifyOutcome, WorkerBeat};
 pub use story::{Story, StoryChanges, StoryContent};

@@ -88,4 +88,8 @@ pub struct WorkerBeat {
     pub heartbeat_at: Timestamp,
     pub capacity: u32,
     pub active_runs: Vec<RunId>,
+    /// How the worker confines its agents: `bubblewrap`, `off` (the
+    /// operator's explicit choice) or `unavailable: <why>` (runs refused).
+    #[serde(default)]
+    pub sandbox: String,
 }

@@ -37,7 +37,7 @@ impl LlmConfig {
     /// (plus `AIPM_LLM_TIMEOUT_SECS` and `AIPM_LLM_MAX_RETRIES`); None when the
     /// base URL or the model is unset, which turns the LLM pass off.
     pub fn from_env() -> Option<Self> {
-        Self::from_vars(|name| std::env::var(name).ok())
+        Self::from_vars(crate::secrets::var)
     }
 
     fn from_vars(var: impl Fn(&str) -> Option<String>) -> Option<Self> {
