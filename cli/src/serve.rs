@@ -96,7 +96,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             let worker = aipm::codegen::worker::Worker::new(
                 codegen.clone(),
                 aipm::codegen::worker::WorkerConfig::from_env(),
-            );
+            )
+            .with_mcp(crate::mcp::agent::for_workers(&codegen.backlog).await?);
             Some(tokio::spawn(async move { worker.run(stopped).await }))
         }
         _ => None,

@@ -7,6 +7,7 @@ mod support;
 
 mod client;
 
+mod agent;
 mod http;
 mod policy;
 mod stdio;

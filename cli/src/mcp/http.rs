@@ -39,7 +39,7 @@ pub fn endpoint(app: &App, policy: Policy) -> (axum::Router, Shutdown) {
     (router, Box::new(move || cancel.cancel()))
 }
 
-fn refuse(error: ApiError) -> Response {
+pub(super) fn refuse(error: ApiError) -> Response {
     let answer = error.into_response("mcp");
     let mut out = Response::new(Body::from(answer.body));
     *out.status_mut() = answer.status;

@@ -4,6 +4,7 @@
 //! to one story, for the coding agent of a run (`agent`). Every tool is an
 //! API operation answered by the API's handler (docs/mcp.md).
 
+pub mod agent;
 mod args;
 mod call;
 pub mod http;

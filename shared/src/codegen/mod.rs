@@ -6,6 +6,7 @@
 pub mod agent;
 mod git;
 mod log;
+pub mod mcp_config;
 mod process;
 pub mod setup;
 mod task_md;
