@@ -118,10 +118,17 @@ async fn the_agent_reads_its_story_and_records_a_result_and_nothing_more() {
     assert!(log.contains("mcp story: invoices"), "{log}");
     assert!(log.contains("mcp recorded: Pass"), "{log}");
     assert!(log.contains("mcp other story: OUT_OF_SCOPE"), "{log}");
+    assert!(log.contains("mcp other test: OUT_OF_SCOPE"), "{log}");
     assert!(log.contains("mcp create: TOOL_DISABLED"), "{log}");
 
     let story = s.get("/api/stories/1").await;
     assert_eq!(story.body["acceptanceTests"][0]["status"], "Pass");
+    let other = s.get("/api/stories/2").await;
+    assert_eq!(other.body["acceptanceTests"][0]["id"], 2);
+    assert_eq!(
+        other.body["acceptanceTests"][0]["status"], "Draft",
+        "the other story's test is untouched"
+    );
     let stories = s.get("/api/stories?flat=true").await;
     assert_eq!(
         stories.body.as_array().unwrap().len(),

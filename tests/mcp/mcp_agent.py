@@ -3,10 +3,11 @@
 Run by the worker as a custom agent (`python mcp_agent.py {task_file}`): it
 reads AIPM_MCP_CONFIG (the `mcpServers` JSON), connects with the official
 MCP client, lists its tools, reads its story (AIPM_STORY_ID), records Pass
-on the story's first acceptance test, tries to read another story and to
-create one, prints what each answered, writes feature.txt and exits 0. With
-MCP_AGENT_NOTE set it also writes the URL and token it was given there, so a
-test can try them after the run.
+on the story's first acceptance test, tries to read another story, to
+record a result of another story's test and to create a story, prints what
+each answered, writes feature.txt and exits 0. With MCP_AGENT_NOTE set it
+also writes the URL and token it was given there, so a test can try them
+after the run.
 """
 
 import json
@@ -41,6 +42,10 @@ async def main():
                 print("mcp recorded:", recorded.structured_content["status"], flush=True)
                 other = await session.call_tool("get_story", {"id": story + 1})
                 print("mcp other story:", other.structured_content["code"], flush=True)
+                # The test after this story's last one belongs to the next story.
+                theirs = max(t["id"] for t in tests) + 1
+                other = await session.call_tool("record_test_result", {"id": theirs, "status": "Fail"})
+                print("mcp other test:", other.structured_content["code"], flush=True)
                 try:
                     made = await session.call_tool("create_story", {"title": "Sneaky"})
                     print("mcp create:", made.structured_content["code"], flush=True)
