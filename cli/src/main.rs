@@ -1,5 +1,6 @@
 //! `aipm`: the command line of AIPM.
 
+mod mcp;
 mod runtime;
 mod serve;
 mod store_args;
@@ -30,6 +31,9 @@ enum Command {
     /// Serve the API and the web UI (SQLite in the data dir by default),
     /// with code-generation workers in the same process.
     Serve(serve::ServeArgs),
+    /// Serve the backlog to MCP clients (Claude Code, Kiro, Codex, …) on
+    /// standard input and output, on the same store as `serve`.
+    Mcp(mcp::McpArgs),
     /// Run code-generation workers: take jobs from the queue until SIGTERM,
     /// then finish the running ones.
     Worker(worker::WorkerArgs),
@@ -89,6 +93,7 @@ async fn run() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve::serve(args).await?,
         Command::Worker(args) => worker::run(args).await?,
+        Command::Mcp(args) => mcp::run(args).await?,
         Command::Migrate { store } => {
             let store = runtime::open(&store, true).await?.store;
             let project = Backlog::new(store.clone()).ensure_default_project().await?;

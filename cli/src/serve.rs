@@ -41,6 +41,8 @@ pub struct ServeArgs {
     /// (default: the address it listens on).
     #[arg(long, env = "AIPM_PUBLIC_URL")]
     pub public_url: Option<String>,
+    #[command(flatten)]
+    pub mcp: crate::mcp::ServeMcpArgs,
 }
 
 struct Server {
@@ -60,6 +62,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             args.listen
         );
     }
+    let mcp_policy = args.mcp.policy()?;
     let runtime = crate::runtime::open(&args.store, true).await?;
     let backlog = Backlog::new(runtime.store.clone());
     let project = backlog.ensure_default_project().await?;
@@ -92,7 +95,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             let worker = aipm_worker::Worker::new(
                 codegen.clone(),
                 aipm_worker::WorkerConfig::from_env(),
-            );
+            )
+            .with_mcp(crate::mcp::agent::for_workers(&codegen.backlog).await?);
             Some(tokio::spawn(async move { worker.run(stopped).await }))
         }
         _ => None,
@@ -112,11 +116,18 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         requests: AtomicU64::new(0),
     });
 
-    let router = axum::Router::new().fallback(answer).with_state(server);
+    let (mcp, stop_mcp) = crate::mcp::http::endpoint(&server.app, mcp_policy);
+    let router = axum::Router::new()
+        .route_service("/mcp", mcp)
+        .fallback(answer)
+        .with_state(server);
     println!("AIPM is serving http://{address}/");
     tracing::info!(%address, "listening");
     axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async {
+            shutdown_signal().await;
+            stop_mcp();
+        })
         .await?;
     if let Some(workers) = workers {
         // Running jobs finish; queued ones wait in the queue for the next start.

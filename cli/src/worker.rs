@@ -32,7 +32,8 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         config.concurrency = n;
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = Worker::new(codegen, config);
+    let mcp = crate::mcp::agent::for_workers(&codegen.backlog).await?;
+    let worker = Worker::new(codegen, config).with_mcp(mcp);
     let running = tokio::spawn(async move { worker.run(stopped).await });
     crate::serve::shutdown_signal().await;
     tracing::info!("SIGTERM or Ctrl-C: draining");

@@ -186,7 +186,7 @@ pub fn parse_query(raw: &str) -> Vec<(String, String)> {
 }
 
 /// Constant-time comparison, so the token cannot be guessed byte by byte.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
     let mut diff = a.len() ^ b.len();
     for i in 0..a.len().max(b.len()) {
         diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0));
@@ -195,11 +195,16 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn authorized(config: &ApiConfig, req: &Request) -> bool {
+    authorized_headers(config, &req.headers)
+}
+
+/// Whether `headers` carry the API token (always, when there is none); also
+/// the check of the MCP endpoint `aipm serve` mounts beside the API.
+pub fn authorized_headers(config: &ApiConfig, headers: &HeaderMap) -> bool {
     let Some(token) = &config.api_token else {
         return true;
     };
-    let given = req
-        .headers
+    let given = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))

@@ -5,6 +5,7 @@
 
 pub mod egress;
 mod git;
+pub mod mcp_config;
 mod process;
 mod sandbox;
 mod worker;

@@ -118,6 +118,8 @@ pub struct Worker {
     config: Arc<WorkerConfig>,
     active: Arc<Mutex<BTreeSet<RunId>>>,
     started_at: Timestamp,
+    /// The story-scoped MCP server handed to agents, where the process hosts one.
+    mcp: Option<Arc<dyn crate::mcp_config::AgentMcp>>,
 }
 
 impl Worker {
@@ -127,7 +129,14 @@ impl Worker {
             config: Arc::new(config),
             active: Arc::default(),
             started_at: Timestamp::now(),
+            mcp: None,
         }
+    }
+
+    /// Give each run's agent the AIPM MCP server, scoped to its story.
+    pub fn with_mcp(mut self, mcp: Option<Arc<dyn crate::mcp_config::AgentMcp>>) -> Self {
+        self.mcp = mcp;
+        self
     }
 
     async fn beat(&self) {
@@ -438,7 +447,7 @@ impl Worker {
         let task = tokio::fs::read_to_string(&task_path)
             .await
             .map_err(|e| Error::internal("reading TASK.md from the branch", e))?;
-        let command = self
+        let mut command = self
             .codegen
             .agents
             .command(&run.agent, &task_path.to_string_lossy())?;
@@ -455,6 +464,26 @@ impl Worker {
             "AIPM_TASK_FILE".into(),
             task_path.to_string_lossy().into_owned(),
         ));
+        // AIPM's MCP server, scoped to this run's story, before the sandbox
+        // wraps the command it adds to.
+        let mcp = match &self.mcp {
+            Some(server) => Some(crate::mcp_config::AgentSetup::prepare(
+                server.clone(),
+                run.story_id,
+                &dir,
+                dir.with_extension("mcp"),
+                &mut command,
+                &mut env,
+            )?),
+            None => None,
+        };
+        if mcp.is_some() {
+            log.line(&format!(
+                "[aipm] the agent has AIPM's MCP server for story {} (get_story, record_test_result)",
+                run.story_id
+            ))
+            .await?;
+        }
         let proxy =
             crate::egress::start_for(network, &remote_url, &dir, &self.config.sandbox.allow_hosts)?;
         if proxy.is_some() {
@@ -494,6 +523,8 @@ impl Worker {
             cancel,
         )
         .await?;
+        // The grant ends with the agent, before its work is committed.
+        drop(mcp);
         log.line(&format!("[aipm] agent ended: {exit:?}")).await?;
         let mut summary = RunSummary::default();
         let outcome = match exit {
