@@ -67,8 +67,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let backlog = Backlog::new(runtime.store.clone());
     let project = backlog.ensure_default_project().await?;
     if let Some(repo) = &args.repo {
-        let repository =
-            aipm_core::forge::normalize_repository(repo).map_err(|r| anyhow::anyhow!("--repo: {r}"))?;
+        let repository = aipm_core::forge::normalize_repository(repo)
+            .map_err(|r| anyhow::anyhow!("--repo: {r}"))?;
         if project.repository.as_deref() != Some(repository.as_str()) {
             let changes = aipm_core::backlog::ProjectChanges {
                 repository: Some(Some(repository)),
@@ -92,11 +92,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
     let workers = match (&codegen, args.no_worker) {
         (Some(codegen), false) => {
-            let worker = aipm_worker::Worker::new(
-                codegen.clone(),
-                aipm_worker::WorkerConfig::from_env(),
-            )
-            .with_mcp(crate::mcp::agent::for_workers(&codegen.backlog).await?);
+            let worker =
+                aipm_worker::Worker::new(codegen.clone(), aipm_worker::WorkerConfig::from_env())
+                    .with_mcp(crate::mcp::agent::for_workers(&codegen.backlog).await?);
             Some(tokio::spawn(async move { worker.run(stopped).await }))
         }
         _ => None,
@@ -182,11 +180,7 @@ async fn answer(
     let req = api::Request {
         method: parts.method,
         path,
-        query: parts
-            .uri
-            .query()
-            .map(api::parse_query)
-            .unwrap_or_default(),
+        query: parts.uri.query().map(api::parse_query).unwrap_or_default(),
         headers: parts.headers,
         body: bytes,
         params: Vec::new(),

@@ -48,7 +48,7 @@ pub async fn execute(app: &App, call: Call) -> CallToolResult {
         request_id,
         ..Default::default()
     };
-    let response = api::respond(app, call.operation, req).await;
+    let response = api::respond(app, api::handlers::endpoint(call.operation), req).await;
     let body = response.json_body();
     if !response.status.is_success() {
         return error_from(response.status.as_u16(), body);

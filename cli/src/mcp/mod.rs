@@ -61,7 +61,7 @@ impl ServeMcpArgs {
 /// `aipm serve` or `aipm worker` on the same store run them.
 pub async fn run(args: McpArgs) -> anyhow::Result<()> {
     let policy = Policy::new(args.read_only, &args.tools)?;
-    let runtime = crate::runtime::open(&args.store).await?;
+    let runtime = crate::runtime::open(&args.store, true).await?;
     let backlog = Backlog::new(runtime.store.clone());
     backlog.ensure_default_project().await?;
     let codegen = match runtime.queue.clone() {
@@ -71,7 +71,7 @@ pub async fn run(args: McpArgs) -> anyhow::Result<()> {
         None => None,
     };
     let app = App::new(backlog, ApiConfig::default())
-        .with_llm(App::llm_from_env().await?)
+        .with_llm(crate::runtime::llm().await?)
         .with_codegen(codegen);
     let server = AipmMcp::new(app, Policies::Fixed(Arc::new(policy)));
     tracing::info!("MCP server on stdio");

@@ -116,7 +116,7 @@ async fn run_one(
     let generated = codegen.generate(story.id, request).await.unwrap();
     let generate = t.elapsed();
     loop {
-        let (run, _) = codegen.run(generated.run.run_id).await.unwrap();
+        let (run, _) = codegen.runs().run(generated.run.run_id).await.unwrap();
         if run.status.is_terminal() {
             assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
             let took = run.finished_at.unwrap().millis() - run.started_at.unwrap().millis();

@@ -601,7 +601,7 @@ impl Worker {
     async fn verify(
         &self,
         dir: &std::path::Path,
-        network: crate::domain::AgentNetwork,
+        network: aipm_core::domain::AgentNetwork,
         proxy: Option<&std::path::Path>,
         env: &[(String, String)],
         log: &RunLog,
