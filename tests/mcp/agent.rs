@@ -54,6 +54,20 @@ async fn the_agent_reads_its_story_and_records_a_result_and_nothing_more() {
     );
     let repo_path = repo.path().to_string_lossy().into_owned();
     let note_path = note.to_string_lossy().into_owned();
+    // The agent runs in the sandbox: it needs its venv (the MCP client) to
+    // read and the note's directory to write, as any installed agent would.
+    let venv = python()
+        .parent()
+        .and_then(|bin| bin.parent())
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let base = std::process::Command::new(python())
+        .args(["-c", "import sys; print(sys.base_prefix)"])
+        .output()
+        .expect("the MCP client's python");
+    let venv = format!("{venv}:{}", String::from_utf8_lossy(&base.stdout).trim());
+    let note_dir_path = note_dir.path().to_string_lossy().into_owned();
     let s = Server::start_with(
         &[
             ("AIPM_API_TOKEN", TOKEN),
@@ -61,6 +75,8 @@ async fn the_agent_reads_its_story_and_records_a_result_and_nothing_more() {
             ("AIPM_AGENT", "custom"),
             ("AIPM_AGENT_CMD", &agent),
             ("MCP_AGENT_NOTE", &note_path),
+            ("AIPM_SANDBOX_READ", &venv),
+            ("AIPM_SANDBOX_WRITE", &note_dir_path),
         ],
         tempfile::tempdir().unwrap(),
     );

@@ -3,7 +3,7 @@
 
 /**
  * A story with more points than this is an epic. The API's rule is
- * `EPIC_POINTS` in shared/src/quality/mod.rs; the two must agree (a test
+ * `EPIC_POINTS` in crates/core/src/quality/mod.rs; the two must agree (a test
  * checks it). Nothing else in the UI may hard-code the number.
  */
 export const EPIC_POINTS = 8;

@@ -59,6 +59,13 @@ pub struct AgentSetup {
     workspace_file: Option<(PathBuf, Option<Vec<u8>>)>,
 }
 
+impl AgentSetup {
+    /// Where the agent's MCP configuration is: the sandbox shows it read-only.
+    pub fn config_dir(&self) -> &Path {
+        &self.config_dir
+    }
+}
+
 fn write_private(path: &Path, text: &str) -> Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;

@@ -157,6 +157,14 @@ impl Sandbox {
         }
     }
 
+    /// This sandbox, showing `paths` read-only too (a run's own files
+    /// outside the checkout, such as its MCP configuration).
+    pub fn reading(&self, paths: impl IntoIterator<Item = PathBuf>) -> Sandbox {
+        let mut sandbox = self.clone();
+        sandbox.read.extend(paths);
+        sandbox
+    }
+
     /// `command` as it runs: inside bwrap, with `checkout` as its working
     /// and only writable directory, and `network` as its network. Fails when
     /// no sandbox can be made (and none was explicitly turned off).
@@ -221,15 +229,25 @@ impl Sandbox {
             }
         }
         // Files the operator's command names (a script, say) are shown
-        // read-only, under their canonical paths (no `..` or link to follow
-        // inside); the command is given those paths.
+        // read-only. A named path without `..` is kept as named, with the
+        // real file bound there as well as at its canonical path: a venv's
+        // `bin/python` is a link, and Python finds its venv from the path it
+        // was started by. Other paths are given canonical (no `..` to follow).
         let mut argv: Vec<String> = Vec::new();
         for word in std::iter::once(&command.program).chain(&command.args) {
             let path = Path::new(word);
             match std::fs::canonicalize(path) {
                 Ok(real) if path.is_absolute() && !real.starts_with(checkout) => {
                     add(&["--ro-bind", &s(&real), &s(&real)]);
-                    argv.push(s(&real));
+                    let plain = !path
+                        .components()
+                        .any(|c| matches!(c, std::path::Component::ParentDir));
+                    if plain && path != real {
+                        add(&["--ro-bind", &s(&real), word]);
+                        argv.push(word.clone());
+                    } else {
+                        argv.push(s(&real));
+                    }
                 }
                 _ => argv.push(word.clone()),
             }

@@ -493,6 +493,7 @@ impl Worker {
         let sandboxed = self
             .config
             .sandbox
+            .reading(mcp.iter().map(|m| m.config_dir().to_path_buf()))
             .wrap(&command, &dir, network, socket, &env)?;
         self.set_status(run.run_id, RunStatus::Running).await?;
         log.line(&format!(
