@@ -5,6 +5,7 @@ mod support;
 
 mod auth;
 mod codegen;
+mod concurrent_edits;
 mod errors;
 mod items;
 mod quality;

@@ -20,9 +20,13 @@ use crate::store::{Expect, Store, Write};
 use std::future::Future;
 use std::sync::Arc;
 
-/// How often an operation is re-planned when a story it only relies on (an
-/// ancestor, say) changed between its read and its write.
-const REPLANS: usize = 3;
+/// How often an operation is re-planned when something it did not name (an
+/// ancestor, a test being marked, or the item itself when the client sent no
+/// version) changed between its read and its write. Each re-plan first waits a
+/// random pause of up to `REPLAN_PAUSE_MS << tries` (at most 64 ms), so that
+/// writers racing for one item spread out instead of colliding again.
+const REPLANS: u32 = 12;
+const REPLAN_PAUSE_MS: u64 = 1;
 
 #[derive(Clone)]
 pub struct Backlog {
@@ -106,11 +110,24 @@ impl Backlog {
                 {
                     tries += 1;
                     tracing::debug!(entity, %id, tries, "re-planning after a concurrent change");
+                    tokio::time::sleep(replan_pause(tries)).await;
                 }
                 other => return other,
             }
         }
     }
+}
+
+/// A random pause before re-plan number `tries` (1-based).
+fn replan_pause(tries: u32) -> std::time::Duration {
+    let ceiling_ms = (REPLAN_PAUSE_MS << tries.min(6)).max(1);
+    let mut bytes = [0u8; 8];
+    // Without randomness the pause is the ceiling: still bounded, only less spread.
+    let random = match getrandom::getrandom(&mut bytes) {
+        Ok(()) => u64::from_le_bytes(bytes),
+        Err(_) => u64::MAX,
+    };
+    std::time::Duration::from_micros(random % (ceiling_ms * 1000 + 1))
 }
 
 /// Check a client's expected version against what was read, before writing.
