@@ -7,11 +7,13 @@ mod items;
 mod projects;
 mod quality;
 mod stories;
+mod tree_json;
 mod view;
 
 pub use items::{NewTask, NewTest};
 pub use projects::ProjectChanges;
 pub use stories::{DonePrerequisites, NewStory};
+pub use tree_json::views_json;
 pub use view::{pr_entries, DependencyRef, PrEntry, StoryView, TaskView, TestView};
 
 use crate::domain::{Story, StoryId};
