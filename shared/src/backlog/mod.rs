@@ -120,6 +120,28 @@ impl Backlog {
     }
 }
 
+/// The most stories a walk down the tree expects: more means the stored
+/// tree has a cycle.
+const MAX_STORIES_BELOW: usize = 1_000_000;
+
+/// A held item (a descendant, a test, an ancestor) deleted between the read
+/// and the write fails its expectation as not found; for the operation it is
+/// a concurrent change like any other, to re-plan on. `own` is the item the
+/// operation writes, whose absence is a plain not found.
+fn held_item_gone(e: Error, own: (&'static str, String)) -> Error {
+    match e {
+        Error::NotFound { entity, id } if (entity, id.as_str()) != (own.0, own.1.as_str()) => {
+            Error::VersionConflict {
+                entity,
+                id,
+                expected: 0,
+                actual: None,
+            }
+        }
+        other => other,
+    }
+}
+
 /// A random pause before re-plan number `tries` (1-based).
 fn replan_pause(tries: u32) -> std::time::Duration {
     let ceiling_ms = (REPLAN_PAUSE_MS << tries.min(6)).max(1);

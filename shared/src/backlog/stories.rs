@@ -189,7 +189,10 @@ impl Backlog {
                     expect: Expect::Absent,
                 });
             }
-            self.store.commit(writes).await?;
+            self.store
+                .commit(writes)
+                .await
+                .map_err(|e| super::held_item_gone(e, ("story", id.to_string())))?;
             Ok(story)
         })
         .await
@@ -222,16 +225,30 @@ impl Backlog {
                 story.status == StoryStatus::Done && current.status != StoryStatus::Done;
 
             let mut writes = Vec::new();
-            if moved || becomes_done {
-                let stories = self.store.project_stories(current.project_id).await?;
-                if moved {
-                    writes.extend(self.check_move(&story, &stories).await?);
+            if moved {
+                writes.extend(self.check_move(&story).await?);
+            }
+            if becomes_done {
+                let below = self.subtree(id).await?;
+                let gate =
+                    DonePrerequisites::check(&below.iter().collect::<Vec<_>>(), &record.tests);
+                if !gate.met() {
+                    return Err(gate.into_error(id));
                 }
-                if becomes_done {
-                    let gate = DonePrerequisites::check(&descendants(&stories, id), &record.tests);
-                    if !gate.met() {
-                        return Err(gate.into_error(id));
-                    }
+                // Hold what the gate read: a descendant or test that changes
+                // before the write makes the batch fail, and the gate is
+                // decided again on what is there then.
+                writes.extend(below.iter().map(|s| Write::CheckStory {
+                    id: s.id,
+                    expect: Expect::Version(s.version),
+                }));
+                if !content_changed {
+                    // (A content change writes every test below, which holds them.)
+                    writes.extend(record.tests.iter().map(|t| Write::CheckTest {
+                        story_id: id,
+                        id: t.id,
+                        expect: Expect::Version(t.version),
+                    }));
                 }
             }
             if story == current {
@@ -276,20 +293,44 @@ impl Backlog {
                 story: story.clone(),
                 expect: Expect::Version(version),
             });
-            self.store.commit(writes).await?;
+            self.store
+                .commit(writes)
+                .await
+                .map_err(|e| super::held_item_gone(e, ("story", id.to_string())))?;
             Ok(story)
         })
         .await
     }
 
+    /// Every descendant of a story, parents before children, each read from
+    /// the stories under its parent (consistently, on both stores).
+    async fn subtree(&self, id: StoryId) -> Result<Vec<Story>> {
+        let project = self.story(id).await?.project_id;
+        let mut out: Vec<Story> = Vec::new();
+        let mut next = 0;
+        let mut parent = Some(id);
+        while let Some(p) = parent {
+            out.extend(self.store.stories_under(project, Some(p)).await?);
+            if out.len() > super::MAX_STORIES_BELOW {
+                return Err(Error::internal(
+                    "walking descendants",
+                    "the stored tree has a cycle",
+                ));
+            }
+            parent = out.get(next).map(|s| s.id);
+            next += 1;
+        }
+        Ok(out)
+    }
+
     /// Rule 6 for a move: the new parent exists in the same project and is not
     /// the story itself or one of its descendants. Returns the conditions that
     /// keep the new parent's lineage as checked.
-    async fn check_move(
-        &self,
-        story: &Story,
-        stories: &[Story],
-    ) -> Result<Vec<crate::store::Write>> {
+    ///
+    /// The cycle check reads the new parent's lineage (consistently) and
+    /// holds it: a concurrent move that would close a cycle writes a story of
+    /// that lineage, so one of the two batches fails and is re-planned.
+    async fn check_move(&self, story: &Story) -> Result<Vec<crate::store::Write>> {
         let Some(parent) = story.parent_id else {
             return Ok(Vec::new());
         };
@@ -300,10 +341,13 @@ impl Backlog {
                 json!({"field": "parentId", "storyId": story.id, "parentId": parent}),
             ));
         }
-        if descendants(stories, story.id)
-            .iter()
-            .any(|d| d.id == parent)
-        {
+        let lineage = self.lineage(parent).await.map_err(|e| match e {
+            Error::NotFound { .. } => {
+                Error::invalid("parentId", format!("story {parent} does not exist"))
+            }
+            other => other,
+        })?;
+        if lineage.iter().any(|ancestor| ancestor.id == story.id) {
             return Err(Error::rule(
                 codes::CYCLE,
                 format!(
@@ -313,12 +357,6 @@ impl Backlog {
                 json!({"field": "parentId", "storyId": story.id, "parentId": parent}),
             ));
         }
-        let lineage = self.lineage(parent).await.map_err(|e| match e {
-            Error::NotFound { .. } => {
-                Error::invalid("parentId", format!("story {parent} does not exist"))
-            }
-            other => other,
-        })?;
         if lineage[0].project_id != story.project_id {
             return Err(Error::invalid(
                 "parentId",

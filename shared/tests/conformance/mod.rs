@@ -11,6 +11,9 @@ use aipm::store::{Expect, Write};
 use aipm::Error;
 use std::collections::HashSet;
 
+mod races;
+pub use races::*;
+
 pub fn title(s: &str) -> Title {
     Title::parse(s).unwrap()
 }

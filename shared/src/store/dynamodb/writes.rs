@@ -103,6 +103,7 @@ pub fn primary_key(write: &Write) -> Item {
             key(story_pk(story.id), STORY_SK)
         }
         Write::CheckStory { id, .. } => key(story_pk(*id), STORY_SK),
+        Write::CheckTest { story_id, id, .. } => key(story_pk(*story_id), test_sk(*id)),
         Write::PutTest { test, .. } | Write::DeleteTest { test, .. } => {
             key(story_pk(test.story_id), test_sk(test.id))
         }
@@ -131,7 +132,9 @@ pub fn items(table: &str, write: &Write) -> Result<Vec<TransactWriteItem>> {
         Write::PutProject { project, .. } => vec![put(table, project_item(project)?, expect)?],
         Write::PutStory { story, .. } => vec![put(table, story_item(story)?, expect)?],
         Write::DeleteStory { .. } => vec![delete(table, primary_key(write), expect)?],
-        Write::CheckStory { expect, .. } => vec![check(table, primary_key(write), *expect)?],
+        Write::CheckStory { expect, .. } | Write::CheckTest { expect, .. } => {
+            vec![check(table, primary_key(write), *expect)?]
+        }
         Write::PutTest {
             project_id,
             test,
