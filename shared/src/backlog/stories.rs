@@ -376,17 +376,8 @@ impl Backlog {
     /// steps has been applied, no item is left without its story or parent.
     pub async fn delete_story(&self, id: StoryId, expected: Option<u64>) -> Result<usize> {
         let root = self.story(id).await?;
-        let before = self.store.project_contents(root.project_id).await?;
-        let mut subtree: HashSet<StoryId> = descendants(&before.stories, id)
-            .iter()
-            .map(|s| s.id)
-            .collect();
-        subtree.insert(id);
-        if let Some(active) = before
-            .runs
-            .iter()
-            .find(|r| subtree.contains(&r.story_id) && !r.status.is_terminal())
-        {
+        let before = self.subtree_contents(&root).await?;
+        if let Some(active) = before.runs.iter().find(|r| !r.status.is_terminal()) {
             return Err(Error::rule(
                 codes::RUN_IN_PROGRESS,
                 format!(
@@ -408,7 +399,9 @@ impl Backlog {
                 }])
                 .await?;
         }
-        let contents = self.store.project_contents(root.project_id).await?;
+        // Read after the mark, consistently: whatever attached before the mark
+        // is in the plan, and nothing can attach after it.
+        let contents = self.subtree_contents(&root).await?;
         let steps = deletion_steps(&contents, id);
         let deleted = steps
             .iter()
@@ -416,6 +409,32 @@ impl Backlog {
             .count();
         self.store.commit_steps(steps).await?;
         Ok(deleted)
+    }
+
+    /// A story's subtree with everything stored under each of its stories,
+    /// read story by story from the base records (consistent on both stores).
+    async fn subtree_contents(&self, root: &Story) -> Result<ProjectContents> {
+        let mut contents = ProjectContents {
+            stories: vec![root.clone()],
+            ..Default::default()
+        };
+        contents.stories.extend(self.subtree(root.id).await?);
+        let mut links = HashSet::new();
+        for story in &contents.stories {
+            let Some(record) = self.store.get_story_record(story.id).await? else {
+                continue;
+            };
+            contents.tests.extend(record.tests);
+            contents.tasks.extend(record.tasks);
+            contents.pull_requests.extend(record.pull_requests);
+            contents.runs.extend(record.runs);
+            for link in record.dependencies.into_iter().chain(record.dependents) {
+                if links.insert((link.story_id, link.depends_on_story_id)) {
+                    contents.links.push(link);
+                }
+            }
+        }
+        Ok(contents)
     }
 
     /// What deleting a story would remove: stories (itself included) and tests.
