@@ -6,6 +6,7 @@ mod support;
 mod auth;
 mod codegen;
 mod concurrent_edits;
+mod deep_tree;
 mod errors;
 mod items;
 mod quality;
