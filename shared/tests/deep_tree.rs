@@ -4,8 +4,9 @@
 
 mod support;
 
+use aipm::backlog::NewStory;
 use aipm::backlog::{views_json, StoryView};
-use aipm::domain::{Project, ProjectId};
+use aipm::domain::{Project, ProjectId, StoryChanges, StoryId, StoryStatus, Title};
 use aipm::transfer::{ExportFormat, MAX_DEPTH};
 use serde_json::{json, Value};
 
@@ -60,6 +61,17 @@ fn comparable(v: &StoryView) -> Value {
         }
     }
     value
+}
+
+fn new_story(title: &str, parent: Option<StoryId>) -> NewStory {
+    NewStory {
+        project_id: Project::DEFAULT_ID,
+        parent_id: parent,
+        title: Title::parse(title).unwrap(),
+        content: Default::default(),
+        assignee_email: None,
+        status: StoryStatus::Draft,
+    }
 }
 
 async fn new_project(f: &support::Fixture, name: &str) -> ProjectId {
@@ -123,9 +135,11 @@ async fn a_2000_deep_chain_exports_in_linear_size_and_round_trips() {
 async fn the_deepest_supported_chain_imports_lists_exports_and_reimports() {
     let f = support::sqlite().await;
     let b = &f.backlog;
-    b.import(&story_list(MAX_DEPTH, true), Project::DEFAULT_ID, false)
+    let report = b
+        .import(&story_list(MAX_DEPTH, true), Project::DEFAULT_ID, false)
         .await
         .unwrap();
+    let deepest = StoryId(report.id_map.stories[&MAX_DEPTH.to_string()]);
     let tree = b.story_tree(Project::DEFAULT_ID).await.unwrap();
     assert_eq!(depth(&tree), MAX_DEPTH);
     let listed = views_json(&tree);
@@ -139,6 +153,43 @@ async fn the_deepest_supported_chain_imports_lists_exports_and_reimports() {
     let again = new_project(&f, "again").await;
     let report = b.import(&exported, again, false).await.unwrap();
     assert_eq!(report.tree_depth, MAX_DEPTH);
+
+    // Nothing nests deeper afterwards: neither a new story nor a move.
+    let err = b
+        .create_story(new_story("too deep", Some(deepest)), None, true)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("VALIDATION_ERROR"), "{err}");
+    assert!(err.to_string().starts_with("parentId: "), "{err}");
+    let root = b
+        .create_story(new_story("root", None), None, true)
+        .await
+        .unwrap();
+    let leaf = b
+        .create_story(new_story("leaf", Some(root.id)), None, true)
+        .await
+        .unwrap();
+    let at = b
+        .store()
+        .get_story(deepest)
+        .await
+        .unwrap()
+        .unwrap()
+        .parent_id;
+    let err = b
+        .update_story(
+            root.id,
+            None,
+            StoryChanges {
+                parent_id: Some(at),
+                ..Default::default()
+            },
+            true,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("VALIDATION_ERROR"), "{err}");
+    assert!(b.store().get_story(leaf.id).await.unwrap().is_some());
     let report = b
         .import(&nested_tree(MAX_DEPTH), again, true)
         .await

@@ -56,7 +56,7 @@ impl Backlog {
     async fn lineage(&self, id: StoryId) -> Result<Vec<Story>> {
         let mut chain = vec![self.story(id).await?];
         while let Some(parent) = chain.last().and_then(|s| s.parent_id) {
-            if chain.len() > 10_000 {
+            if chain.len() > MAX_DEPTH {
                 return Err(Error::internal(
                     "walking ancestors",
                     "the stored tree has a cycle",
@@ -119,6 +119,11 @@ impl Backlog {
         }
     }
 }
+
+/// The deepest a tree may be, in stories (a chain of this many stories, each
+/// the child of the one before). Creates, moves and imports that would go
+/// deeper are refused.
+pub const MAX_DEPTH: usize = 10_000;
 
 /// The most stories a walk down the tree expects: more means the stored
 /// tree has a cycle.

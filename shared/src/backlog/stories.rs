@@ -78,6 +78,20 @@ impl DonePrerequisites {
     }
 }
 
+/// Refuses a tree `depth` stories deep under `parent` beyond `MAX_DEPTH`.
+fn too_deep(parent: StoryId, depth: usize) -> Result<()> {
+    if depth > super::MAX_DEPTH {
+        return Err(Error::invalid(
+            "parentId",
+            format!(
+                "under story {parent} the tree would be {depth} stories deep; stories nest at most {} deep",
+                super::MAX_DEPTH
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Every descendant of `root` in `stories`, parents before children.
 pub(super) fn descendants<'a>(stories: &'a [Story], root: StoryId) -> Vec<&'a Story> {
     let mut by_parent: HashMap<StoryId, Vec<&Story>> = HashMap::new();
@@ -132,6 +146,7 @@ impl Backlog {
                             format!("story {parent} belongs to another project"),
                         ));
                     }
+                    too_deep(parent, lineage.len() + 1)?;
                     lineage
                 }
                 None => Vec::new(),
@@ -302,6 +317,18 @@ impl Backlog {
         .await
     }
 
+    /// How many levels of descendants a story has (0 for a leaf).
+    async fn height_below(&self, id: StoryId) -> Result<usize> {
+        let mut level: HashMap<StoryId, usize> = HashMap::from([(id, 0)]);
+        let mut height = 0;
+        for s in self.subtree(id).await? {
+            let l = s.parent_id.and_then(|p| level.get(&p)).map_or(1, |l| l + 1);
+            height = height.max(l);
+            level.insert(s.id, l);
+        }
+        Ok(height)
+    }
+
     /// Every descendant of a story, parents before children, each read from
     /// the stories under its parent (consistently, on both stores).
     async fn subtree(&self, id: StoryId) -> Result<Vec<Story>> {
@@ -363,6 +390,10 @@ impl Backlog {
                 format!("story {parent} belongs to another project"),
             ));
         }
+        too_deep(
+            parent,
+            lineage.len() + 1 + self.height_below(story.id).await?,
+        )?;
         Ok(Self::hold(&lineage).collect())
     }
 

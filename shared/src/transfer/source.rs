@@ -163,9 +163,7 @@ pub fn read(bytes: &[u8]) -> Result<Source> {
     })
 }
 
-/// The deepest tree an import accepts, in stories (a chain of this many
-/// stories, each the child of the one before).
-pub const MAX_DEPTH: usize = 10_000;
+pub use crate::backlog::MAX_DEPTH;
 
 /// JSON nesting that allows `MAX_DEPTH` in the API tree shape: each story
 /// is an object inside its parent's `children` array, under a root array,
