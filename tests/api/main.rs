@@ -5,6 +5,8 @@ mod support;
 
 mod auth;
 mod codegen;
+mod concurrent_edits;
+mod deep_tree;
 mod errors;
 mod items;
 mod quality;

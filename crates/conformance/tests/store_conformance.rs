@@ -53,4 +53,10 @@ both_stores!(
     interrupted_delete_hides_the_subtree_and_resumes,
     attach_after_delete_began_is_refused,
     failed_batch_writes_nothing,
+    done_gate_holds_the_tests_it_read,
+    failing_a_test_holds_the_story_it_read,
+    done_gate_holds_the_descendants_it_read,
+    racing_done_and_a_failing_test_never_both_land,
+    a_child_created_while_its_parent_is_deleted_is_never_an_orphan,
+    racing_child_creates_and_a_delete_leave_no_orphan,
 );

@@ -93,6 +93,8 @@ impl Error {
 /// Rule codes shared with the original AIPM's clients, and the new ones.
 pub mod codes {
     pub const STORY_STATUS_BLOCKED: &str = "STORY_STATUS_BLOCKED";
+    /// A passing test of a Done story cannot leave Pass while the story is Done.
+    pub const STORY_DONE: &str = "STORY_DONE";
     pub const INVEST_WARNINGS: &str = "INVEST_WARNINGS";
     pub const MEASURABILITY_WARNINGS: &str = "MEASURABILITY_WARNINGS";
     pub const INVALID_COMPONENTS: &str = "INVALID_COMPONENTS";

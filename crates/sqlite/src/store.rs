@@ -178,6 +178,10 @@ fn found_version(tx: &Transaction<'_>, write: &Write) -> Result<Option<u64>> {
             ("SELECT version FROM stories WHERE id = ?1", [story.id.0, 0])
         }
         Write::CheckStory { id, .. } => ("SELECT version FROM stories WHERE id = ?1", [id.0, 0]),
+        Write::CheckTest { id, .. } => (
+            "SELECT version FROM acceptance_tests WHERE id = ?1",
+            [id.0, 0],
+        ),
         Write::PutTest { test, .. } | Write::DeleteTest { test, .. } => (
             "SELECT version FROM acceptance_tests WHERE id = ?1",
             [test.id.0, 0],
@@ -247,7 +251,7 @@ fn apply(tx: &Transaction<'_>, write: &Write) -> Result<()> {
             &[&story.id.0, &story.project_id.0, &story.parent_id.map(|p| p.0), &story.version, &to_doc(story)?],
         ),
         Write::DeleteStory { story, .. } => exec("DELETE FROM stories WHERE id = ?1", &[&story.id.0]),
-        Write::CheckStory { .. } => Ok(()),
+        Write::CheckStory { .. } | Write::CheckTest { .. } => Ok(()),
         Write::PutTest { project_id, test, .. } => exec(
             "INSERT OR REPLACE INTO acceptance_tests (id, story_id, project_id, version, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
             &[&test.id.0, &test.story_id.0, &project_id.0, &test.version, &to_doc(test)?],

@@ -21,7 +21,10 @@ pub async fn get_stories(app: &App, req: &Request) -> Input<Response> {
     } else {
         app.backlog.story_tree(project).await?
     };
-    Ok(Response::json(StatusCode::OK, &stories))
+    // Written without recursion, so a tree of any depth answers.
+    let mut response = Response::json(StatusCode::OK, &());
+    response.body = aipm_core::backlog::views_json(&stories);
+    Ok(response)
 }
 
 pub async fn get_story(app: &App, req: &Request) -> Input<Response> {

@@ -132,6 +132,29 @@ pub fn pointer_item(pk: String, story: aipm_core::domain::StoryId) -> Item {
     item
 }
 
+/// `STORY#<parent>` / `CHILD#<child>`, with the child's id.
+pub fn child_pointer_item(
+    parent: aipm_core::domain::StoryId,
+    child: aipm_core::domain::StoryId,
+) -> Item {
+    let mut item = key(story_pk(parent), child_sk(child));
+    item.insert(
+        "childId".into(),
+        aws_sdk_dynamodb::types::AttributeValue::N(child.to_string()),
+    );
+    item
+}
+
+/// The child ids of the pointers among a partition's items.
+pub fn child_ids(items: &[Item]) -> Vec<aipm_core::domain::StoryId> {
+    items
+        .iter()
+        .filter(|i| sort_key(i, SK).starts_with(CHILD_PREFIX))
+        .filter_map(|i| i.get("childId")?.as_n().ok()?.parse().ok())
+        .map(aipm_core::domain::StoryId)
+        .collect()
+}
+
 /// The sort key (base table or GSI1) of an item read back.
 pub fn sort_key(item: &Item, attribute: &str) -> String {
     item.get(attribute)

@@ -61,6 +61,14 @@ pub fn parent_gsi(id: StoryId) -> String {
 pub fn roots_gsi(project: ProjectId) -> String {
     format!("ROOTS#{project}")
 }
+/// A child pointer in its parent's partition, so that the children can be
+/// read consistently from the base table (GSI2 may lag).
+pub fn child_sk(id: StoryId) -> String {
+    format!("CHILD#{id}")
+}
+
+pub const CHILD_PREFIX: &str = "CHILD#";
+
 pub fn test_sk(id: TestId) -> String {
     format!("TEST#{id}")
 }

@@ -396,12 +396,31 @@ impl Store for DynamoStore {
         project: ProjectId,
         parent: Option<StoryId>,
     ) -> Result<Vec<Story>> {
-        let key = match parent {
-            Some(p) => parent_gsi(p),
-            None => roots_gsi(project),
+        let Some(parent) = parent else {
+            let items = self
+                .query(Some(GSI2), GSI2PK, roots_gsi(project), None)
+                .await?;
+            let mut stories: Vec<Story> = items.into_iter().map(decode).collect::<Result<_>>()?;
+            stories.sort_by_key(|s| s.id);
+            return Ok(stories);
         };
-        let items = self.query(Some(GSI2), GSI2PK, key, None).await?;
-        let mut stories: Vec<Story> = items.into_iter().map(decode).collect::<Result<_>>()?;
+        // The rules walk the tree through here (the Done gate, the cascade
+        // delete), so the children come from the base table, consistently:
+        // the pointers in the parent's partition, plus GSI2 for children
+        // written before the pointers existed; each child is then read by key
+        // and kept only if it still names this parent.
+        let pointers = self
+            .query(None, PK, story_pk(parent), Some((SK, CHILD_PREFIX)))
+            .await?;
+        let mut ids = child_ids(&pointers);
+        for item in self
+            .query(Some(GSI2), GSI2PK, parent_gsi(parent), None)
+            .await?
+        {
+            ids.push(decode::<Story>(item)?.id);
+        }
+        let mut stories = self.get_stories(ids).await?;
+        stories.retain(|s| s.parent_id == Some(parent) && s.project_id == project);
         stories.sort_by_key(|s| s.id);
         Ok(stories)
     }

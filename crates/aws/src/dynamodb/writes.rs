@@ -103,6 +103,7 @@ pub fn primary_key(write: &Write) -> Item {
             key(story_pk(story.id), STORY_SK)
         }
         Write::CheckStory { id, .. } => key(story_pk(*id), STORY_SK),
+        Write::CheckTest { story_id, id, .. } => key(story_pk(*story_id), test_sk(*id)),
         Write::PutTest { test, .. } | Write::DeleteTest { test, .. } => {
             key(story_pk(test.story_id), test_sk(test.id))
         }
@@ -129,9 +130,30 @@ pub fn items(table: &str, write: &Write) -> Result<Vec<TransactWriteItem>> {
     let expect = Some(write.expectation());
     Ok(match write {
         Write::PutProject { project, .. } => vec![put(table, project_item(project)?, expect)?],
-        Write::PutStory { story, .. } => vec![put(table, story_item(story)?, expect)?],
-        Write::DeleteStory { .. } => vec![delete(table, primary_key(write), expect)?],
-        Write::CheckStory { expect, .. } => vec![check(table, primary_key(write), *expect)?],
+        // With a parent, the child pointer is written (again) with the story:
+        // the store does not know whether it moved. A move leaves the pointer
+        // under the old parent, which readers skip (the child names another).
+        Write::PutStory { story, .. } => {
+            let mut v = vec![put(table, story_item(story)?, expect)?];
+            if let Some(parent) = story.parent_id {
+                v.push(put(table, child_pointer_item(parent, story.id), None)?);
+            }
+            v
+        }
+        Write::DeleteStory { story, .. } => {
+            let mut v = vec![delete(table, primary_key(write), expect)?];
+            if let Some(parent) = story.parent_id {
+                v.push(delete(
+                    table,
+                    key(story_pk(parent), child_sk(story.id)),
+                    None,
+                )?);
+            }
+            v
+        }
+        Write::CheckStory { expect, .. } | Write::CheckTest { expect, .. } => {
+            vec![check(table, primary_key(write), *expect)?]
+        }
         Write::PutTest {
             project_id,
             test,
@@ -259,6 +281,11 @@ fn item_keys(write: &Write) -> Vec<(String, String)> {
         }
         | Write::DeleteRun { run, .. } => {
             keys.push((run_pointer_pk(run.run_id), POINTER_SK.into()))
+        }
+        Write::PutStory { story, .. } | Write::DeleteStory { story, .. } => {
+            if let Some(parent) = story.parent_id {
+                keys.push((story_pk(parent), child_sk(story.id)));
+            }
         }
         Write::PutLink { link, .. } | Write::DeleteLink { link, .. } => keys.push((
             story_pk(link.depends_on_story_id),

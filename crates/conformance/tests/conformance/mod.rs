@@ -11,6 +11,9 @@ use aipm_core::store::{Expect, Write};
 use aipm_core::Error;
 use std::collections::HashSet;
 
+mod races;
+pub use races::*;
+
 pub fn title(s: &str) -> Title {
     Title::parse(s).unwrap()
 }

@@ -4,10 +4,10 @@
 
 use super::{expect_version, Backlog};
 use crate::domain::{
-    AcceptanceTest, Counter, Dependency, Email, Hours, Relationship, Steps, StoryId, Task,
-    TaskChanges, TaskId, TaskStatus, TestChanges, TestId, TestStatus, Timestamp, Title,
+    AcceptanceTest, Counter, Dependency, Email, Hours, Relationship, Steps, StoryId, StoryStatus,
+    Task, TaskChanges, TaskId, TaskStatus, TestChanges, TestId, TestStatus, Timestamp, Title,
 };
-use crate::error::{Error, Result};
+use crate::error::{codes, Error, Result};
 use crate::store::{Expect, Write};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,7 +79,10 @@ impl Backlog {
                 test: test.clone(),
                 expect: Expect::Absent,
             });
-            self.store.commit(writes).await?;
+            self.store
+                .commit(writes)
+                .await
+                .map_err(|e| super::held_item_gone(e, ("acceptance test", id.to_string())))?;
             Ok(test)
         })
         .await
@@ -111,12 +114,31 @@ impl Backlog {
             test.version = version + 1;
             test.updated_at = Timestamp::now();
             let lineage = self.lineage(test.story_id).await?;
-            let project_id = lineage[0].project_id;
+            let story = &lineage[0];
+            if story.status == StoryStatus::Done
+                && current.status == TestStatus::Pass
+                && test.status != TestStatus::Pass
+            {
+                // The story is Done with this test counted as Pass (rule 2).
+                return Err(Error::rule(
+                    codes::STORY_DONE,
+                    format!(
+                        "story {} is Done with acceptance test {id} passing; move the story \
+                         out of Done before changing the test's status",
+                        story.id
+                    ),
+                    serde_json::json!({"storyId": story.id, "testId": id, "field": "status"}),
+                ));
+            }
+            let project_id = story.project_id;
+            // Held at the version read: a story that reaches Done meanwhile
+            // (counting this test as it was) makes the batch fail and the
+            // status change is decided again.
             self.store
                 .commit(vec![
                     Write::CheckStory {
                         id: test.story_id,
-                        expect: Expect::Exists,
+                        expect: Expect::Version(story.version),
                     },
                     Write::PutTest {
                         project_id,
@@ -170,7 +192,10 @@ impl Backlog {
                 task: task.clone(),
                 expect: Expect::Absent,
             });
-            self.store.commit(writes).await?;
+            self.store
+                .commit(writes)
+                .await
+                .map_err(|e| super::held_item_gone(e, ("task", id.to_string())))?;
             Ok(task)
         })
         .await
@@ -280,17 +305,23 @@ impl Backlog {
                 project_id,
                 link: link.clone(),
             });
-            self.store.commit(writes).await.map_err(|e| match e {
-                Error::Rule {
-                    code: "ALREADY_EXISTS",
-                    ..
-                } => Error::rule(
-                    "DEPENDENCY_EXISTS",
-                    format!("story {story_id} already depends on story {depends_on}"),
-                    serde_json::json!({"storyId": story_id, "dependsOnStoryId": depends_on}),
-                ),
-                other => other,
-            })?;
+            self.store
+                .commit(writes)
+                .await
+                .map_err(|e| {
+                    super::held_item_gone(e, ("dependency", format!("{story_id}->{depends_on}")))
+                })
+                .map_err(|e| match e {
+                    Error::Rule {
+                        code: "ALREADY_EXISTS",
+                        ..
+                    } => Error::rule(
+                        "DEPENDENCY_EXISTS",
+                        format!("story {story_id} already depends on story {depends_on}"),
+                        serde_json::json!({"storyId": story_id, "dependsOnStoryId": depends_on}),
+                    ),
+                    other => other,
+                })?;
             Ok(link)
         })
         .await

@@ -7,11 +7,13 @@ mod items;
 mod projects;
 mod quality;
 mod stories;
+mod tree_json;
 mod view;
 
 pub use items::{NewTask, NewTest};
 pub use projects::ProjectChanges;
 pub use stories::{DonePrerequisites, NewStory};
+pub use tree_json::views_json;
 pub use view::{pr_entries, DependencyRef, PrEntry, StoryView, TaskView, TestView};
 
 use crate::domain::{Story, StoryId};
@@ -20,9 +22,13 @@ use crate::store::{Expect, Store, Write};
 use std::future::Future;
 use std::sync::Arc;
 
-/// How often an operation is re-planned when a story it only relies on (an
-/// ancestor, say) changed between its read and its write.
-const REPLANS: usize = 3;
+/// How often an operation is re-planned when something it did not name (an
+/// ancestor, a test being marked, or the item itself when the client sent no
+/// version) changed between its read and its write. Each re-plan first waits a
+/// random pause of up to `REPLAN_PAUSE_MS << tries` (at most 64 ms), so that
+/// writers racing for one item spread out instead of colliding again.
+const REPLANS: u32 = 12;
+const REPLAN_PAUSE_MS: u64 = 1;
 
 #[derive(Clone)]
 pub struct Backlog {
@@ -50,7 +56,7 @@ impl Backlog {
     async fn lineage(&self, id: StoryId) -> Result<Vec<Story>> {
         let mut chain = vec![self.story(id).await?];
         while let Some(parent) = chain.last().and_then(|s| s.parent_id) {
-            if chain.len() > 10_000 {
+            if chain.len() > MAX_DEPTH {
                 return Err(Error::internal(
                     "walking ancestors",
                     "the stored tree has a cycle",
@@ -106,11 +112,51 @@ impl Backlog {
                 {
                     tries += 1;
                     tracing::debug!(entity, %id, tries, "re-planning after a concurrent change");
+                    tokio::time::sleep(replan_pause(tries)).await;
                 }
                 other => return other,
             }
         }
     }
+}
+
+/// The deepest a tree may be, in stories (a chain of this many stories, each
+/// the child of the one before). Creates, moves and imports that would go
+/// deeper are refused.
+pub const MAX_DEPTH: usize = 10_000;
+
+/// The most stories a walk down the tree expects: more means the stored
+/// tree has a cycle.
+const MAX_STORIES_BELOW: usize = 1_000_000;
+
+/// A held item (a descendant, a test, an ancestor) deleted between the read
+/// and the write fails its expectation as not found; for the operation it is
+/// a concurrent change like any other, to re-plan on. `own` is the item the
+/// operation writes, whose absence is a plain not found.
+fn held_item_gone(e: Error, own: (&'static str, String)) -> Error {
+    match e {
+        Error::NotFound { entity, id } if (entity, id.as_str()) != (own.0, own.1.as_str()) => {
+            Error::VersionConflict {
+                entity,
+                id,
+                expected: 0,
+                actual: None,
+            }
+        }
+        other => other,
+    }
+}
+
+/// A random pause before re-plan number `tries` (1-based).
+fn replan_pause(tries: u32) -> std::time::Duration {
+    let ceiling_ms = (REPLAN_PAUSE_MS << tries.min(6)).max(1);
+    let mut bytes = [0u8; 8];
+    // Without randomness the pause is the ceiling: still bounded, only less spread.
+    let random = match getrandom::getrandom(&mut bytes) {
+        Ok(()) => u64::from_le_bytes(bytes),
+        Err(_) => u64::MAX,
+    };
+    std::time::Duration::from_micros(random % (ceiling_ms * 1000 + 1))
 }
 
 /// Check a client's expected version against what was read, before writing.

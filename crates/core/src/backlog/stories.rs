@@ -78,6 +78,20 @@ impl DonePrerequisites {
     }
 }
 
+/// Refuses a tree `depth` stories deep under `parent` beyond `MAX_DEPTH`.
+fn too_deep(parent: StoryId, depth: usize) -> Result<()> {
+    if depth > super::MAX_DEPTH {
+        return Err(Error::invalid(
+            "parentId",
+            format!(
+                "under story {parent} the tree would be {depth} stories deep; stories nest at most {} deep",
+                super::MAX_DEPTH
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Every descendant of `root` in `stories`, parents before children.
 pub(super) fn descendants<'a>(stories: &'a [Story], root: StoryId) -> Vec<&'a Story> {
     let mut by_parent: HashMap<StoryId, Vec<&Story>> = HashMap::new();
@@ -132,6 +146,7 @@ impl Backlog {
                             format!("story {parent} belongs to another project"),
                         ));
                     }
+                    too_deep(parent, lineage.len() + 1)?;
                     lineage
                 }
                 None => Vec::new(),
@@ -189,7 +204,10 @@ impl Backlog {
                     expect: Expect::Absent,
                 });
             }
-            self.store.commit(writes).await?;
+            self.store
+                .commit(writes)
+                .await
+                .map_err(|e| super::held_item_gone(e, ("story", id.to_string())))?;
             Ok(story)
         })
         .await
@@ -222,16 +240,30 @@ impl Backlog {
                 story.status == StoryStatus::Done && current.status != StoryStatus::Done;
 
             let mut writes = Vec::new();
-            if moved || becomes_done {
-                let stories = self.store.project_stories(current.project_id).await?;
-                if moved {
-                    writes.extend(self.check_move(&story, &stories).await?);
+            if moved {
+                writes.extend(self.check_move(&story).await?);
+            }
+            if becomes_done {
+                let below = self.subtree(id).await?;
+                let gate =
+                    DonePrerequisites::check(&below.iter().collect::<Vec<_>>(), &record.tests);
+                if !gate.met() {
+                    return Err(gate.into_error(id));
                 }
-                if becomes_done {
-                    let gate = DonePrerequisites::check(&descendants(&stories, id), &record.tests);
-                    if !gate.met() {
-                        return Err(gate.into_error(id));
-                    }
+                // Hold what the gate read: a descendant or test that changes
+                // before the write makes the batch fail, and the gate is
+                // decided again on what is there then.
+                writes.extend(below.iter().map(|s| Write::CheckStory {
+                    id: s.id,
+                    expect: Expect::Version(s.version),
+                }));
+                if !content_changed {
+                    // (A content change writes every test below, which holds them.)
+                    writes.extend(record.tests.iter().map(|t| Write::CheckTest {
+                        story_id: id,
+                        id: t.id,
+                        expect: Expect::Version(t.version),
+                    }));
                 }
             }
             if story == current {
@@ -276,20 +308,56 @@ impl Backlog {
                 story: story.clone(),
                 expect: Expect::Version(version),
             });
-            self.store.commit(writes).await?;
+            self.store
+                .commit(writes)
+                .await
+                .map_err(|e| super::held_item_gone(e, ("story", id.to_string())))?;
             Ok(story)
         })
         .await
     }
 
+    /// How many levels of descendants a story has (0 for a leaf).
+    async fn height_below(&self, id: StoryId) -> Result<usize> {
+        let mut level: HashMap<StoryId, usize> = HashMap::from([(id, 0)]);
+        let mut height = 0;
+        for s in self.subtree(id).await? {
+            let l = s.parent_id.and_then(|p| level.get(&p)).map_or(1, |l| l + 1);
+            height = height.max(l);
+            level.insert(s.id, l);
+        }
+        Ok(height)
+    }
+
+    /// Every descendant of a story, parents before children, each read from
+    /// the stories under its parent (consistently, on both stores).
+    async fn subtree(&self, id: StoryId) -> Result<Vec<Story>> {
+        let project = self.story(id).await?.project_id;
+        let mut out: Vec<Story> = Vec::new();
+        let mut next = 0;
+        let mut parent = Some(id);
+        while let Some(p) = parent {
+            out.extend(self.store.stories_under(project, Some(p)).await?);
+            if out.len() > super::MAX_STORIES_BELOW {
+                return Err(Error::internal(
+                    "walking descendants",
+                    "the stored tree has a cycle",
+                ));
+            }
+            parent = out.get(next).map(|s| s.id);
+            next += 1;
+        }
+        Ok(out)
+    }
+
     /// Rule 6 for a move: the new parent exists in the same project and is not
     /// the story itself or one of its descendants. Returns the conditions that
     /// keep the new parent's lineage as checked.
-    async fn check_move(
-        &self,
-        story: &Story,
-        stories: &[Story],
-    ) -> Result<Vec<crate::store::Write>> {
+    ///
+    /// The cycle check reads the new parent's lineage (consistently) and
+    /// holds it: a concurrent move that would close a cycle writes a story of
+    /// that lineage, so one of the two batches fails and is re-planned.
+    async fn check_move(&self, story: &Story) -> Result<Vec<crate::store::Write>> {
         let Some(parent) = story.parent_id else {
             return Ok(Vec::new());
         };
@@ -300,10 +368,13 @@ impl Backlog {
                 json!({"field": "parentId", "storyId": story.id, "parentId": parent}),
             ));
         }
-        if descendants(stories, story.id)
-            .iter()
-            .any(|d| d.id == parent)
-        {
+        let lineage = self.lineage(parent).await.map_err(|e| match e {
+            Error::NotFound { .. } => {
+                Error::invalid("parentId", format!("story {parent} does not exist"))
+            }
+            other => other,
+        })?;
+        if lineage.iter().any(|ancestor| ancestor.id == story.id) {
             return Err(Error::rule(
                 codes::CYCLE,
                 format!(
@@ -313,18 +384,16 @@ impl Backlog {
                 json!({"field": "parentId", "storyId": story.id, "parentId": parent}),
             ));
         }
-        let lineage = self.lineage(parent).await.map_err(|e| match e {
-            Error::NotFound { .. } => {
-                Error::invalid("parentId", format!("story {parent} does not exist"))
-            }
-            other => other,
-        })?;
         if lineage[0].project_id != story.project_id {
             return Err(Error::invalid(
                 "parentId",
                 format!("story {parent} belongs to another project"),
             ));
         }
+        too_deep(
+            parent,
+            lineage.len() + 1 + self.height_below(story.id).await?,
+        )?;
         Ok(Self::hold(&lineage).collect())
     }
 
@@ -338,17 +407,8 @@ impl Backlog {
     /// steps has been applied, no item is left without its story or parent.
     pub async fn delete_story(&self, id: StoryId, expected: Option<u64>) -> Result<usize> {
         let root = self.story(id).await?;
-        let before = self.store.project_contents(root.project_id).await?;
-        let mut subtree: HashSet<StoryId> = descendants(&before.stories, id)
-            .iter()
-            .map(|s| s.id)
-            .collect();
-        subtree.insert(id);
-        if let Some(active) = before
-            .runs
-            .iter()
-            .find(|r| subtree.contains(&r.story_id) && !r.status.is_terminal())
-        {
+        let before = self.subtree_contents(&root).await?;
+        if let Some(active) = before.runs.iter().find(|r| !r.status.is_terminal()) {
             return Err(Error::rule(
                 codes::RUN_IN_PROGRESS,
                 format!(
@@ -370,7 +430,9 @@ impl Backlog {
                 }])
                 .await?;
         }
-        let contents = self.store.project_contents(root.project_id).await?;
+        // Read after the mark, consistently: whatever attached before the mark
+        // is in the plan, and nothing can attach after it.
+        let contents = self.subtree_contents(&root).await?;
         let steps = deletion_steps(&contents, id);
         let deleted = steps
             .iter()
@@ -378,6 +440,32 @@ impl Backlog {
             .count();
         self.store.commit_steps(steps).await?;
         Ok(deleted)
+    }
+
+    /// A story's subtree with everything stored under each of its stories,
+    /// read story by story from the base records (consistent on both stores).
+    async fn subtree_contents(&self, root: &Story) -> Result<ProjectContents> {
+        let mut contents = ProjectContents {
+            stories: vec![root.clone()],
+            ..Default::default()
+        };
+        contents.stories.extend(self.subtree(root.id).await?);
+        let mut links = HashSet::new();
+        for story in &contents.stories {
+            let Some(record) = self.store.get_story_record(story.id).await? else {
+                continue;
+            };
+            contents.tests.extend(record.tests);
+            contents.tasks.extend(record.tasks);
+            contents.pull_requests.extend(record.pull_requests);
+            contents.runs.extend(record.runs);
+            for link in record.dependencies.into_iter().chain(record.dependents) {
+                if links.insert((link.story_id, link.depends_on_story_id)) {
+                    contents.links.push(link);
+                }
+            }
+        }
+        Ok(contents)
     }
 
     /// What deleting a story would remove: stories (itself included) and tests.

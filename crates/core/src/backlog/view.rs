@@ -22,7 +22,7 @@ pub struct StoryView {
     pub dependents: Vec<DependencyRef>,
     pub blocked_by: Vec<DependencyRef>,
     pub blocking: Vec<DependencyRef>,
-    pub children: Vec<StoryView>,
+    pub children: super::tree_json::Children,
     pub prs: Vec<PrEntry>,
     pub invest_warnings: Vec<Warning>,
     pub invest_satisfied: bool,
@@ -143,7 +143,7 @@ fn assemble(
         dependents,
         blocked_by,
         blocking,
-        children: Vec::new(),
+        children: Default::default(),
         prs,
         invest_satisfied: warnings.is_empty(),
         invest_health: Health {
@@ -248,6 +248,8 @@ fn hidden_stories(stories: &[Story], pending_imports: &[u64]) -> HashSet<StoryId
 
 impl Backlog {
     /// The project's stories as a tree: roots, each with its children nested.
+    /// A tree may be deeper than serde can recurse: write it with
+    /// `views_json`.
     pub async fn story_tree(&self, project: ProjectId) -> Result<Vec<StoryView>> {
         let pending = self.project(project).await?.pending_imports;
         let contents = self.store.project_contents(project).await?;
@@ -267,7 +269,7 @@ impl Backlog {
                 .filter_map(|c| views.remove(c))
                 .collect();
             if let Some(v) = views.get_mut(&id) {
-                v.children = kids;
+                v.children = kids.into();
             }
         }
         Ok(roots.iter().filter_map(|r| views.remove(r)).collect())

@@ -46,6 +46,13 @@ pub enum Write {
         id: StoryId,
         expect: Expect,
     },
+    /// A condition only: the test is as expected (it is one that a rule,
+    /// such as the Done gate, read and relies on).
+    CheckTest {
+        story_id: StoryId,
+        id: TestId,
+        expect: Expect,
+    },
     PutTest {
         project_id: ProjectId,
         test: AcceptanceTest,
@@ -200,6 +207,7 @@ impl Write {
                 ("story", story.id.to_string())
             }
             Write::CheckStory { id, .. } => ("story", id.to_string()),
+            Write::CheckTest { id, .. } => ("acceptance test", id.to_string()),
             Write::PutTest { test, .. } | Write::DeleteTest { test, .. } => {
                 ("acceptance test", test.id.to_string())
             }
@@ -232,7 +240,8 @@ impl Write {
             | Write::DeleteTest { expect, .. }
             | Write::PutTask { expect, .. }
             | Write::DeleteTask { expect, .. }
-            | Write::CheckStory { expect, .. } => *expect,
+            | Write::CheckStory { expect, .. }
+            | Write::CheckTest { expect, .. } => *expect,
             Write::PutRun { expect, .. }
             | Write::DeleteRun { expect, .. }
             | Write::PutPullRequest { expect, .. }

@@ -11,7 +11,7 @@ mod normalize;
 mod source;
 
 pub use normalize::UNASSIGNED;
-pub use source::Format;
+pub use source::{Format, MAX_DEPTH};
 
 use crate::backlog::{Backlog, StoryView};
 use crate::domain::{
@@ -103,6 +103,16 @@ impl Backlog {
         let source = source::read(bytes)?;
         let now = Timestamp::now();
         let plan = normalize::plan(&source, now);
+        if plan.depth > source::MAX_DEPTH {
+            return Err(Error::invalid(
+                "file",
+                format!(
+                    "its tree is {} stories deep; AIPM imports trees at most {} stories deep",
+                    plan.depth,
+                    source::MAX_DEPTH
+                ),
+            ));
+        }
         let created = Counts {
             stories: plan.stories.len(),
             acceptance_tests: plan.tests.len(),
@@ -289,12 +299,14 @@ impl Backlog {
     }
 
     /// The project's backlog as JSON (the tree, as `GET /api/stories`
-    /// answers it) or CSV (one row per story).
+    /// answers it, compact) or CSV (one row per story).
     pub async fn export(&self, project: ProjectId, format: ExportFormat) -> Result<Vec<u8>> {
         match format {
             ExportFormat::Json => {
+                // Compact, and written without recursion: linear in the number
+                // of stories at any depth.
                 let tree = self.story_tree(project).await?;
-                Ok(serde_json::to_vec_pretty(&tree).expect("views serialize"))
+                Ok(crate::backlog::views_json(&tree))
             }
             ExportFormat::Csv => {
                 let list: Vec<StoryView> = self.story_list(project).await?;

@@ -337,15 +337,14 @@ fn order_stories(stories: Vec<StoryPlan>, notes: &mut Notes<'_>) -> (Vec<StoryPl
     let mut ordered = Vec::with_capacity(stories.len());
     let mut placed = vec![false; stories.len()];
     let mut depth = 0;
-    let mut frontier: Vec<(usize, usize)> = stories
+    let mut frontier: std::collections::VecDeque<(usize, usize)> = stories
         .iter()
         .enumerate()
         .filter(|(_, s)| s.parent.is_none())
         .map(|(i, _)| (i, 1))
         .collect();
     loop {
-        while let Some((i, d)) = frontier.first().copied() {
-            frontier.remove(0);
+        while let Some((i, d)) = frontier.pop_front() {
             if placed[i] {
                 continue;
             }
@@ -353,7 +352,7 @@ fn order_stories(stories: Vec<StoryPlan>, notes: &mut Notes<'_>) -> (Vec<StoryPl
             depth = depth.max(d);
             ordered.push(i);
             for c in children.get(&stories[i].source_id).into_iter().flatten() {
-                frontier.push((*c, d + 1));
+                frontier.push_back((*c, d + 1));
             }
         }
         // Whatever is left hangs in a cycle: cut it at its first story.
@@ -367,7 +366,7 @@ fn order_stories(stories: Vec<StoryPlan>, notes: &mut Notes<'_>) -> (Vec<StoryPl
             "the parent chain is a cycle; imported as a root story",
         );
         stories[cut].parent = None;
-        frontier.push((cut, 1));
+        frontier.push_back((cut, 1));
     }
     let mut slots: Vec<Option<StoryPlan>> = stories.into_iter().map(Some).collect();
     (
