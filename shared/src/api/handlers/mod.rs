@@ -33,7 +33,7 @@ pub async fn handle(app: &App, operation: Operation, req: &Request) -> Result<Re
         ListProjects => projects::list_projects(app).await,
         CreateProject => projects::create_project(app, req).await,
         GetProject => projects::get_project(app, req).await,
-        HealthCheck => meta::health(app).await,
+        HealthCheck => meta::health(app, req).await,
         Version => Ok(meta::version(app)),
         ExportBacklog => transfer::export(app, req).await,
         ImportBacklog => transfer::import(app, req).await,
