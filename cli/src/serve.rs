@@ -1,6 +1,8 @@
 //! `aipm serve`: the API and the web UI from one process, on the same
 //! handlers the Lambda functions use.
 
+use crate::guard::{self, HostCheck};
+use crate::limits::{self, LimitArgs};
 use crate::store_args::StoreArgs;
 use aipm::api::{self, ApiConfig, App, Secret};
 use aipm::backlog::Backlog;
@@ -27,6 +29,12 @@ pub struct ServeArgs {
     /// Origins allowed by CORS, comma-separated (`*` for any).
     #[arg(long, env = "AIPM_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Further Host names a loopback server answers to (`name` or
+    /// `name:port`), comma-separated; on a public address, the only ones.
+    #[arg(long, env = "AIPM_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Listen on a non-loopback address without AIPM_API_TOKEN.
     #[arg(long)]
     pub insecure_no_auth: bool,
@@ -45,7 +53,10 @@ pub struct ServeArgs {
 
 struct Server {
     app: App,
-    web_dir: PathBuf,
+    /// The web UI's directory, resolved: files must lie inside it.
+    web_dir: Option<PathBuf>,
+    hosts: HostCheck,
+    body_timeout: std::time::Duration,
     requests: AtomicU64,
 }
 
@@ -60,6 +71,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
              Set AIPM_API_TOKEN, listen on 127.0.0.1, or pass --insecure-no-auth",
             args.listen
         );
+    }
+    if let (false, Some(token)) = (args.listen.ip().is_loopback(), &token) {
+        if let Some(reason) = guard::weak_token(token.expose()) {
+            anyhow::bail!("refusing to listen on {}: {reason}", args.listen);
+        }
     }
     let runtime = crate::runtime::open(&args.store).await?;
     let backlog = Backlog::new(runtime.store.clone());
@@ -107,18 +123,22 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     )
     .with_llm(App::llm_from_env().await?)
     .with_codegen(codegen);
+    let mut allowed_hosts = args.allowed_hosts.clone();
+    if let Some(host) = args.public_url.as_deref().and_then(url_authority) {
+        allowed_hosts.push(host);
+    }
     let server = Arc::new(Server {
         app,
-        web_dir: args.web_dir.clone(),
+        web_dir: std::fs::canonicalize(&args.web_dir).ok(),
+        hosts: HostCheck::new(address, &allowed_hosts),
+        body_timeout: args.limits.body_timeout(),
         requests: AtomicU64::new(0),
     });
 
     let router = axum::Router::new().fallback(answer).with_state(server);
     println!("AIPM is serving http://{address}/");
     tracing::info!(%address, "listening");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    limits::serve(listener, router, &args.limits, shutdown_signal()).await?;
     if let Some(workers) = workers {
         // Running jobs finish; queued ones wait in the queue for the next start.
         let _ = stop_workers.send(true);
@@ -154,8 +174,23 @@ async fn answer(
 ) -> axum::response::Response {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
+    if let Err(host) = server.hosts.check(&parts.headers) {
+        let refusal = api::ApiError::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN_HOST",
+            format!("Host: '{host}' is not a name of this server; add it to AIPM_ALLOWED_HOSTS to allow it"),
+        )
+        .with_details(serde_json::json!({"header": "Host", "host": host}));
+        return into_axum(refusal.into_response(""));
+    }
     if !(path.starts_with("/api/") || path == "/api" || path == "/health") {
-        return static_file(&server.web_dir, &path).await;
+        let mut r = static_file(server.web_dir.as_deref(), &parts.method, &path).await;
+        guard::add_ui_headers(r.headers_mut());
+        return r;
+    }
+    // Refusals that need no body (token, origin, type, size) come before it is read.
+    if let Some(refusal) = api::admit(&server.app, &parts.method, &path, &parts.headers) {
+        return into_axum(refusal);
     }
     let n = server.requests.fetch_add(1, Ordering::Relaxed);
     let request_id = parts
@@ -164,11 +199,28 @@ async fn answer(
         .and_then(|v| v.to_str().ok())
         .map(String::from)
         .unwrap_or_else(|| format!("local-{}-{n}", std::process::id()));
-    let bytes = match to_bytes(body, api::MAX_BODY_BYTES + 1).await {
-        Ok(b) => b.to_vec(),
-        // Past the limit: hand on an oversized marker body so the API answers 413.
-        Err(_) => vec![b' '; api::MAX_BODY_BYTES + 1],
-    };
+    let bytes =
+        match tokio::time::timeout(server.body_timeout, to_bytes(body, api::MAX_BODY_BYTES + 1))
+            .await
+        {
+            Ok(Ok(b)) => b.to_vec(),
+            // Past the limit: hand on an oversized marker body so the API answers 413.
+            Ok(Err(_)) => vec![b' '; api::MAX_BODY_BYTES + 1],
+            Err(_) => {
+                let refusal = api::ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "REQUEST_TIMEOUT",
+                    format!(
+                        "the request body did not arrive within {} s",
+                        server.body_timeout.as_secs()
+                    ),
+                );
+                let mut r = into_axum(refusal.into_response(&request_id));
+                r.headers_mut()
+                    .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+                return r;
+            }
+        };
     let req = api::Request {
         method: parts.method,
         path,
@@ -182,11 +234,22 @@ async fn answer(
         params: Vec::new(),
         request_id,
     };
-    let response = api::serve(&server.app, req).await;
+    into_axum(api::serve(&server.app, req).await)
+}
+
+fn into_axum(response: api::Response) -> axum::response::Response {
     let mut out = axum::response::Response::new(Body::from(response.body));
     *out.status_mut() = response.status;
     *out.headers_mut() = response.headers;
+    guard::add_api_headers(out.headers_mut());
     out
+}
+
+/// `http://host:port/...` → `host:port`.
+fn url_authority(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    (!authority.is_empty()).then(|| authority.to_string())
 }
 
 fn content_type(path: &Path) -> &'static str {
@@ -202,7 +265,26 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-async fn static_file(web_dir: &Path, path: &str) -> axum::response::Response {
+/// A file of the web UI: read-only, no dotfiles, nothing outside the
+/// directory (a symlink pointing out is refused like a missing file).
+async fn static_file(
+    web_dir: Option<&Path>,
+    method: &http::Method,
+    path: &str,
+) -> axum::response::Response {
+    if !matches!(*method, http::Method::GET | http::Method::HEAD) {
+        let mut r = (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "the web UI's files are read-only",
+        )
+            .into_response();
+        r.headers_mut()
+            .insert(http::header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return r;
+    }
+    let Some(web_dir) = web_dir else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
     let relative = path.trim_start_matches('/');
     let relative = if relative.is_empty() {
         "index.html"
@@ -210,13 +292,17 @@ async fn static_file(web_dir: &Path, path: &str) -> axum::response::Response {
         relative
     };
     let candidate = Path::new(relative);
-    if candidate
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_)))
-    {
+    let hidden_or_climbing = candidate.components().any(|c| match c {
+        Component::Normal(name) => name.to_string_lossy().starts_with('.'),
+        _ => true,
+    });
+    if hidden_or_climbing {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     }
-    let file = web_dir.join(candidate);
+    let file = match tokio::fs::canonicalize(web_dir.join(candidate)).await {
+        Ok(file) if file.starts_with(web_dir) => file,
+        _ => return (StatusCode::NOT_FOUND, "not found").into_response(),
+    };
     match tokio::fs::read(&file).await {
         Ok(bytes) => {
             let mut r = axum::response::Response::new(Body::from(bytes));

@@ -6,6 +6,7 @@ mod support;
 mod auth;
 mod codegen;
 mod errors;
+mod hardening;
 mod items;
 mod quality;
 mod server;

@@ -48,11 +48,13 @@ impl Server {
             .args(args)
             .arg("--data-dir")
             .arg(data_dir.path())
-            .args(["--web-dir", concat!(env!("CARGO_MANIFEST_DIR"), "/../web")])
             .env_remove("AIPM_API_TOKEN")
             .env("AIPM_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        if !args.contains(&"--web-dir") {
+            cmd.args(["--web-dir", concat!(env!("CARGO_MANIFEST_DIR"), "/../web")]);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
