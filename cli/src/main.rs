@@ -1,5 +1,7 @@
 //! `aipm`: the command line of AIPM.
 
+mod guard;
+mod limits;
 mod mcp;
 mod runtime;
 mod serve;

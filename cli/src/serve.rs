@@ -1,6 +1,8 @@
 //! `aipm serve`: the API and the web UI from one process, on the same
 //! handlers the Lambda functions use.
 
+use crate::guard::{self, HostCheck};
+use crate::limits::{self, LimitArgs};
 use crate::store_args::StoreArgs;
 use crate::web::WebUi;
 use aipm_api::{self as api, ApiConfig, App, Secret};
@@ -8,6 +10,7 @@ use aipm_core::backlog::Backlog;
 use axum::body::{to_bytes, Body};
 use axum::extract::State;
 use clap::Args;
+use http::{HeaderValue, StatusCode};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +30,12 @@ pub struct ServeArgs {
     /// Origins allowed by CORS, comma-separated (`*` for any).
     #[arg(long, env = "AIPM_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Further Host names a loopback server answers to (`name` or
+    /// `name:port`), comma-separated; on a public address, the only ones.
+    #[arg(long, env = "AIPM_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Listen on a non-loopback address without AIPM_API_TOKEN.
     #[arg(long)]
     pub insecure_no_auth: bool,
@@ -48,6 +57,8 @@ pub struct ServeArgs {
 struct Server {
     app: App,
     web: WebUi,
+    hosts: HostCheck,
+    body_timeout: std::time::Duration,
     requests: AtomicU64,
 }
 
@@ -63,6 +74,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let mcp_policy = args.mcp.policy()?;
+    if let (false, Some(token)) = (args.listen.ip().is_loopback(), &token) {
+        if let Some(reason) = guard::weak_token(token.expose()) {
+            anyhow::bail!("refusing to listen on {}: {reason}", args.listen);
+        }
+    }
     let runtime = crate::runtime::open(&args.store, true).await?;
     let backlog = Backlog::new(runtime.store.clone());
     let project = backlog.ensure_default_project().await?;
@@ -108,9 +124,15 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     )
     .with_llm(crate::runtime::llm().await?)
     .with_codegen(codegen);
+    let mut allowed_hosts = args.allowed_hosts.clone();
+    if let Some(host) = args.public_url.as_deref().and_then(url_authority) {
+        allowed_hosts.push(host);
+    }
     let server = Arc::new(Server {
         app,
         web: WebUi::new(args.web_dir.clone()),
+        hosts: HostCheck::new(address, &allowed_hosts),
+        body_timeout: args.limits.body_timeout(),
         requests: AtomicU64::new(0),
     });
 
@@ -121,12 +143,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_state(server);
     println!("AIPM is serving http://{address}/");
     tracing::info!(%address, "listening");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            shutdown_signal().await;
-            stop_mcp();
-        })
-        .await?;
+    limits::serve(listener, router, &args.limits, async {
+        shutdown_signal().await;
+        stop_mcp();
+    })
+    .await?;
     if let Some(workers) = workers {
         // Running jobs finish; queued ones wait in the queue for the next start.
         let _ = stop_workers.send(true);
@@ -162,8 +183,23 @@ async fn answer(
 ) -> axum::response::Response {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
+    if let Err(host) = server.hosts.check(&parts.headers) {
+        let refusal = api::ApiError::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN_HOST",
+            format!("Host: '{host}' is not a name of this server; add it to AIPM_ALLOWED_HOSTS to allow it"),
+        )
+        .with_details(serde_json::json!({"header": "Host", "host": host}));
+        return into_axum(refusal.into_response(""));
+    }
     if !(path.starts_with("/api/") || path == "/api" || path == "/health") {
-        return server.web.respond(&path).await;
+        let mut r = server.web.respond(&parts.method, &path).await;
+        guard::add_ui_headers(r.headers_mut());
+        return r;
+    }
+    // Refusals that need no body (token, origin, type, size) come before it is read.
+    if let Some(refusal) = api::admit(&server.app, &parts.method, &path, &parts.headers) {
+        return into_axum(refusal);
     }
     let n = server.requests.fetch_add(1, Ordering::Relaxed);
     let request_id = parts
@@ -172,11 +208,28 @@ async fn answer(
         .and_then(|v| v.to_str().ok())
         .map(String::from)
         .unwrap_or_else(|| format!("local-{}-{n}", std::process::id()));
-    let bytes = match to_bytes(body, api::MAX_BODY_BYTES + 1).await {
-        Ok(b) => b.to_vec(),
-        // Past the limit: hand on an oversized marker body so the API answers 413.
-        Err(_) => vec![b' '; api::MAX_BODY_BYTES + 1],
-    };
+    let bytes =
+        match tokio::time::timeout(server.body_timeout, to_bytes(body, api::MAX_BODY_BYTES + 1))
+            .await
+        {
+            Ok(Ok(b)) => b.to_vec(),
+            // Past the limit: hand on an oversized marker body so the API answers 413.
+            Ok(Err(_)) => vec![b' '; api::MAX_BODY_BYTES + 1],
+            Err(_) => {
+                let refusal = api::ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "REQUEST_TIMEOUT",
+                    format!(
+                        "the request body did not arrive within {} s",
+                        server.body_timeout.as_secs()
+                    ),
+                );
+                let mut r = into_axum(refusal.into_response(&request_id));
+                r.headers_mut()
+                    .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+                return r;
+            }
+        };
     let req = api::Request {
         method: parts.method,
         path,
@@ -186,9 +239,20 @@ async fn answer(
         params: Vec::new(),
         request_id,
     };
-    let response = api::serve(&server.app, req).await;
+    into_axum(api::serve(&server.app, req).await)
+}
+
+fn into_axum(response: api::Response) -> axum::response::Response {
     let mut out = axum::response::Response::new(Body::from(response.body));
     *out.status_mut() = response.status;
     *out.headers_mut() = response.headers;
+    guard::add_api_headers(out.headers_mut());
     out
+}
+
+/// `http://host:port/...` → `host:port`.
+fn url_authority(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    (!authority.is_empty()).then(|| authority.to_string())
 }

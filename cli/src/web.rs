@@ -20,12 +20,24 @@ pub enum WebUi {
 }
 
 impl WebUi {
+    /// The directory is resolved once: a file must lie inside it, so a
+    /// symlink that points out is refused like a missing file.
     pub fn new(dir: Option<PathBuf>) -> WebUi {
-        dir.map_or(WebUi::Embedded, WebUi::Dir)
+        dir.map_or(WebUi::Embedded, |d| {
+            WebUi::Dir(std::fs::canonicalize(&d).unwrap_or(d))
+        })
     }
 
-    /// The answer to a GET of `path` (`/` is `index.html`).
-    pub async fn respond(&self, path: &str) -> Response {
+    /// The answer to `method` on `path` (`/` is `index.html`): the files
+    /// are read-only.
+    pub async fn respond(&self, method: &http::Method, path: &str) -> Response {
+        if !matches!(*method, http::Method::GET | http::Method::HEAD) {
+            let mut r = Response::new(Body::from("the web UI's files are read-only"));
+            *r.status_mut() = http::StatusCode::METHOD_NOT_ALLOWED;
+            r.headers_mut()
+                .insert(http::header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return r;
+        }
         let Some(relative) = relative_path(path) else {
             return not_found();
         };
@@ -34,10 +46,12 @@ impl WebUi {
                 .iter()
                 .find(|(name, _)| *name == relative)
                 .map(|(_, bytes)| Body::from(*bytes)),
-            WebUi::Dir(dir) => tokio::fs::read(dir.join(&relative))
-                .await
-                .ok()
-                .map(Body::from),
+            WebUi::Dir(dir) => match tokio::fs::canonicalize(dir.join(&relative)).await {
+                Ok(file) if file.starts_with(dir) => {
+                    tokio::fs::read(file).await.ok().map(Body::from)
+                }
+                _ => None,
+            },
         };
         let Some(body) = bytes else {
             return not_found();
@@ -57,7 +71,7 @@ impl WebUi {
 }
 
 /// The file a URL path names, or `None` for anything that could leave the
-/// UI's directory (`..`, absolute parts, a drive prefix).
+/// UI's directory (`..`, absolute parts, a drive prefix) and for dotfiles.
 fn relative_path(path: &str) -> Option<String> {
     let relative = match path.trim_start_matches('/') {
         "" => "index.html",
@@ -65,7 +79,7 @@ fn relative_path(path: &str) -> Option<String> {
     };
     Path::new(relative)
         .components()
-        .all(|c| matches!(c, Component::Normal(_)))
+        .all(|c| matches!(c, Component::Normal(name) if !name.to_string_lossy().starts_with('.')))
         .then(|| relative.to_string())
 }
 

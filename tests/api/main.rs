@@ -8,6 +8,7 @@ mod codegen;
 mod concurrent_edits;
 mod deep_tree;
 mod errors;
+mod hardening;
 mod items;
 mod quality;
 mod server;

@@ -65,6 +65,9 @@ impl Server {
             .env("AIPM_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        if !args.contains(&"--web-dir") {
+            cmd.args(["--web-dir", concat!(env!("CARGO_MANIFEST_DIR"), "/../web")]);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -1,6 +1,8 @@
 // Building DOM and SVG elements: h('button', {class: 'primary', onclick}, 'Save').
 // Attributes named on* with a function become listeners; value, checked and
 // selected are set as properties; null, undefined and false are left out.
+// A style goes through the CSSOM (el.style), never a style attribute: the
+// server's Content-Security-Policy refuses inline style attributes.
 
 const PROPERTIES = new Set(['value', 'checked', 'selected', 'indeterminate']);
 
@@ -11,6 +13,8 @@ function apply(el, attrs) {
       el.addEventListener(key.slice(2), value);
     } else if (PROPERTIES.has(key)) {
       el[key] = value;
+    } else if (key === 'style') {
+      el.style.cssText = String(value);
     } else if (key === 'dataset') {
       Object.assign(el.dataset, value);
     } else {

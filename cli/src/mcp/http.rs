@@ -65,7 +65,7 @@ async fn guard(
             ));
         }
     }
-    if !api::authorized_headers(&config, request.headers()) {
+    if !api::authorized(&config, request.headers()) {
         return refuse(ApiError::unauthorized());
     }
     next.run(request).await

@@ -2,7 +2,9 @@
 //! and says why; unknown fields are ignored, so the original AIPM's clients
 //! (which send extra ones) keep working.
 
+use super::json::Refusal;
 use super::{ApiError, Request};
+use aipm_core::domain::{parse_id, parse_whole, MAX_ID};
 use aipm_core::domain::{Component, Email, Hours, Steps, Title};
 use aipm_core::error::codes;
 use http::StatusCode;
@@ -19,13 +21,7 @@ impl Request {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
             .unwrap_or("");
-        match raw.parse::<u64>() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err(ApiError::invalid(
-                name,
-                format!("'{raw}' is not a positive integer id"),
-            )),
-        }
+        parse_id(raw).map_err(|r| ApiError::invalid(name, r))
     }
 
     pub fn query_value(&self, name: &str) -> Option<&str> {
@@ -50,13 +46,9 @@ impl Request {
     pub fn query_id(&self, name: &str) -> Input<Option<u64>> {
         match self.query_value(name) {
             None | Some("") => Ok(None),
-            Some(v) => match v.parse::<u64>() {
-                Ok(n) if n > 0 => Ok(Some(n)),
-                _ => Err(ApiError::invalid(
-                    name,
-                    format!("'{v}' is not a positive integer id"),
-                )),
-            },
+            Some(v) => parse_id(v)
+                .map(Some)
+                .map_err(|r| ApiError::invalid(name, r)),
         }
     }
 
@@ -73,9 +65,12 @@ impl Request {
         if bare == "*" {
             return Ok(None);
         }
-        bare.parse::<u64>()
-            .map(Some)
-            .map_err(|_| ApiError::invalid("If-Match", format!("'{text}' is not a version number")))
+        parse_whole(bare).map(Some).map_err(|r| {
+            ApiError::invalid(
+                "If-Match",
+                format!("'{text}' is not a version number ({r})"),
+            )
+        })
     }
 }
 
@@ -99,13 +94,21 @@ impl Body {
         if req.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Body(Map::new()));
         }
-        match serde_json::from_slice::<Value>(&req.body) {
+        match super::json::parse(&req.body) {
             Ok(Value::Object(map)) => Ok(Body(map)),
             Ok(other) => Err(ApiError::invalid(
                 "body",
                 format!("must be a JSON object, not {}", kind(&other)),
             )),
-            Err(e) => Err(ApiError::new(
+            Err(Refusal::DuplicateKey { key }) => Err(ApiError::invalid(
+                &key,
+                "is given more than once; send each field once",
+            )),
+            Err(Refusal::Nul { field }) => Err(ApiError::invalid(
+                &field,
+                "must not contain a NUL character (U+0000)",
+            )),
+            Err(Refusal::Syntax(e)) => Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "INVALID_JSON",
                 format!("body: invalid JSON ({e})"),
@@ -157,13 +160,21 @@ impl Body {
     pub fn u64(&self, name: &str) -> Input<Option<u64>> {
         match self.get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| {
-                ApiError::invalid(name, format!("must be a whole number ≥ 0, not {n}"))
-            }),
+            Some(Value::Number(n)) => match n.as_u64() {
+                Some(v) if v <= MAX_ID => Ok(Some(v)),
+                Some(_) => Err(ApiError::invalid(
+                    name,
+                    format!("must be at most {MAX_ID}, not {n}"),
+                )),
+                None => Err(ApiError::invalid(
+                    name,
+                    format!("must be a whole number ≥ 0, not {n}"),
+                )),
+            },
             Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::String(s)) => s.trim().parse::<u64>().map(Some).map_err(|_| {
-                ApiError::invalid(name, format!("must be a whole number ≥ 0, not '{s}'"))
-            }),
+            Some(Value::String(s)) => parse_whole(s.trim())
+                .map(Some)
+                .map_err(|r| ApiError::invalid(name, format!("must be a whole number ≥ 0 ({r})"))),
             Some(other) => Err(ApiError::invalid(
                 name,
                 format!("must be a whole number, not {}", kind(other)),

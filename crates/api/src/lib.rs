@@ -3,9 +3,11 @@
 //! the Lambda functions (`lambda`) are two thin ways of calling `respond`.
 
 mod error;
+mod guard;
 pub mod handlers;
 pub use handlers as endpoints;
 mod input;
+mod json;
 mod routes;
 
 pub use error::ApiError;
@@ -194,13 +196,9 @@ pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
-fn authorized(config: &ApiConfig, req: &Request) -> bool {
-    authorized_headers(config, &req.headers)
-}
-
 /// Whether `headers` carry the API token (always, when there is none); also
 /// the check of the MCP endpoint `aipm serve` mounts beside the API.
-pub fn authorized_headers(config: &ApiConfig, headers: &HeaderMap) -> bool {
+pub fn authorized(config: &ApiConfig, headers: &HeaderMap) -> bool {
     let Some(token) = &config.api_token else {
         return true;
     };
@@ -216,7 +214,7 @@ pub fn authorized_headers(config: &ApiConfig, headers: &HeaderMap) -> bool {
 /// `{message, code, details}`.
 pub async fn respond(app: &App, endpoint: Endpoint, req: Request) -> Response {
     let operation = endpoint.operation;
-    if !operation.is_public() && !authorized(&app.config, &req) {
+    if !operation.is_public() && !authorized(&app.config, &req.headers) {
         return ApiError::unauthorized().into_response(&req.request_id);
     }
     if req.body.len() > MAX_BODY_BYTES {
@@ -235,8 +233,41 @@ pub async fn respond(app: &App, endpoint: Endpoint, req: Request) -> Response {
     }
 }
 
+/// The local server's answer from a request's head alone, before its body is
+/// read: a refusal (encoding, origin, token, content type, size), or `None`
+/// to go on and read the body.
+pub fn admit(app: &App, method: &Method, path: &str, headers: &HeaderMap) -> Option<Response> {
+    if *method == Method::OPTIONS {
+        return None;
+    }
+    let Resolution::Found { operation, .. } = resolve(method, path) else {
+        return None;
+    };
+    let refusal = match guard::check(
+        &app.config,
+        operation,
+        method,
+        headers,
+        guard::announces_body(headers),
+    ) {
+        Err(e) => e,
+        Ok(()) if guard::content_length(headers).is_some_and(|n| n > MAX_BODY_BYTES as u64) => {
+            ApiError::too_large()
+        }
+        Ok(()) => return None,
+    };
+    let mut response = refusal.into_response("");
+    add_cors(
+        &app.config,
+        headers.get(http::header::ORIGIN),
+        &mut response.headers,
+    );
+    Some(response)
+}
+
 /// Route and answer a request the way the local server does: CORS preflight,
-/// the route table, then `respond`. CORS headers are added to every answer.
+/// the route table, the browser protections (`guard`), then `respond`. CORS
+/// headers are added to every answer.
 pub async fn serve(app: &App, mut req: Request) -> Response {
     let origin = req.headers.get(http::header::ORIGIN).cloned();
     let mut response = if req.method == Method::OPTIONS {
@@ -245,7 +276,11 @@ pub async fn serve(app: &App, mut req: Request) -> Response {
         match resolve(&req.method, &req.path) {
             Resolution::Found { operation, params } => {
                 req.params = params;
-                respond(app, handlers::endpoint(operation), req).await
+                let has_body = !req.body.is_empty();
+                match guard::check(&app.config, operation, &req.method, &req.headers, has_body) {
+                    Ok(()) => respond(app, handlers::endpoint(operation), req).await,
+                    Err(e) => e.into_response(&req.request_id),
+                }
             }
             Resolution::MethodNotAllowed { allowed } => {
                 let mut r = ApiError::method_not_allowed(&req.method, &req.path)

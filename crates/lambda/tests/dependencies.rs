@@ -48,7 +48,15 @@ fn features_of(function: &str) -> BTreeSet<&'static str> {
 
 fn linked(function: &str) -> BTreeSet<String> {
     let out = Command::new(env!("CARGO"))
-        .args(["tree", "--offline", "-e", "normal", "--prefix", "none", "-p"])
+        .args([
+            "tree",
+            "--offline",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "-p",
+        ])
         .arg(format!("aipm-fn-{function}"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
@@ -102,7 +110,13 @@ fn every_function_links_only_the_clients_it_builds() {
 fn get_stories_links_the_dynamodb_store_and_nothing_of_code_generation() {
     let crates = linked("get-stories");
     assert!(crates.contains("aws-sdk-dynamodb"));
-    for krate in ["octocrab", "rusqlite", "reqwest", "aws-sdk-sqs", "aws-sdk-ssm"] {
+    for krate in [
+        "octocrab",
+        "rusqlite",
+        "reqwest",
+        "aws-sdk-sqs",
+        "aws-sdk-ssm",
+    ] {
         assert!(!crates.contains(krate), "get-stories links {krate}");
     }
 }

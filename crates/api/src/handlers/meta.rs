@@ -8,8 +8,18 @@ use serde_json::{json, Value};
 /// A worker is counted alive when its last heartbeat is this recent.
 const WORKER_FRESH_SECS: i64 = 60;
 
-/// `ok`, or `degraded` (still 200) when a dependency is down.
-pub async fn health(app: &App, _req: &Request) -> Input<Response> {
+/// `ok`, or `degraded` (still 200) when a dependency is down. Health is
+/// public; where a token is configured, the details (host names, workers,
+/// runs, errors) are shown only to a caller that sends it.
+pub async fn health(app: &App, req: &Request) -> Input<Response> {
+    if !crate::authorized(&app.config, &req.headers) {
+        let ok = app.backlog.store().ping().await.is_ok();
+        let body = json!({
+            "status": if ok { "ok" } else { "degraded" },
+            "version": app.build.version,
+        });
+        return Ok(Response::json(StatusCode::OK, &body));
+    }
     let store = app.backlog.store();
     let mut ok = true;
     let store_report = match store.ping().await {

@@ -13,7 +13,7 @@ mod values;
 
 pub use acceptance_test::{AcceptanceTest, TestChanges};
 pub use dependency::Dependency;
-pub use ids::{Counter, ProjectId, RunId, StoryId, TaskId, TestId};
+pub use ids::{parse_id, parse_whole, Counter, ProjectId, RunId, StoryId, TaskId, TestId, MAX_ID};
 pub use project::{AgentNetwork, Project};
 pub use quality::{InvestAnalysis, Warning};
 pub use run::{CodeRun, PullRequest, RunSummary, VerifyOutcome, WorkerBeat};

@@ -7,7 +7,16 @@ use std::fmt;
 /// Longest title accepted, in characters.
 pub const TITLE_MAX_CHARS: usize = 200;
 
-/// A story, test or task title: trimmed, 1–200 characters.
+/// Characters that take no room: zero-width spaces and joiners, the word
+/// joiner, the byte-order mark, the soft hyphen and the direction marks. A
+/// title of these alone looks empty.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(c, '\u{00AD}' | '\u{034F}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// A story, test or task title: trimmed, 1–200 characters, one line, with
+/// at least one visible character.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Title(String);
@@ -17,6 +26,15 @@ impl Title {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return Err("must not be empty".into());
+        }
+        if let Some(c) = trimmed.chars().find(|c| c.is_control()) {
+            return Err(format!(
+                "must not contain control characters (found U+{:04X})",
+                u32::from(c)
+            ));
+        }
+        if trimmed.chars().all(is_invisible) {
+            return Err("must contain a visible character".into());
         }
         let chars = trimmed.chars().count();
         if chars > TITLE_MAX_CHARS {
@@ -375,6 +393,18 @@ mod tests {
             .contains("at most 200"));
         // Characters, not bytes.
         assert!(Title::parse(&"é".repeat(200)).is_ok());
+    }
+
+    #[test]
+    fn title_is_one_visible_line() {
+        assert!(Title::parse("a\u{0}b").unwrap_err().contains("U+0000"));
+        assert!(Title::parse("two\nlines").unwrap_err().contains("control"));
+        assert_eq!(
+            Title::parse("\u{200B}\u{200D}\u{FEFF}").unwrap_err(),
+            "must contain a visible character"
+        );
+        assert!(Title::parse("Login \u{200D} flow").is_ok());
+        assert!(Title::parse("Entrar 👩‍💻").is_ok());
     }
 
     #[test]
