@@ -9,7 +9,7 @@ const TOKEN: &str = "aipm-test-token"; // as in get-stories.bearer-token.json
 #[tokio::test]
 async fn health_check_answers_200_with_the_store_ok() {
     let table = Table::empty().await;
-    let mut health = Function::start(Operation::HealthCheck, &table).await;
+    let mut health = Function::start_with(Operation::HealthCheck, table.deployed_env().await).await;
 
     let answer = health.invoke_fixture("health-check").await;
 
@@ -38,7 +38,7 @@ async fn with_an_api_token_a_request_needs_it_as_a_bearer_token() {
 async fn health_and_version_answer_without_the_token() {
     let table = Table::empty().await;
     for operation in [Operation::HealthCheck, Operation::Version] {
-        let mut env = table.env();
+        let mut env = table.deployed_env().await;
         env.push(("AIPM_API_TOKEN", TOKEN.into()));
         let mut lambda = Function::start_with(operation, env).await;
 

@@ -140,6 +140,25 @@ impl Table {
             ("AIPM_DYNAMODB_ENDPOINT", self.endpoint.clone()),
         ]
     }
+
+    /// What template.yaml's Globals give every function: the table and a
+    /// pair of job queues (fresh ones, on the same emulator).
+    pub async fn deployed_env(&self) -> Vec<(&'static str, String)> {
+        static QUEUES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = QUEUES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let sqs = aipm_aws::sqs::SqsQueue::create_queues(
+            &format!("aipm-fn-jobs-{}-{n}", std::process::id()),
+            Some(self.endpoint.clone()),
+            Some("us-east-1".into()),
+        )
+        .await
+        .expect("create the job queues");
+        let mut env = self.env();
+        env.push(("AIPM_QUEUE_URL", sqs.queue_url));
+        env.push(("AIPM_DLQ_URL", sqs.dead_letter_queue_url));
+        env.push(("AIPM_SQS_ENDPOINT", self.endpoint.clone()));
+        env
+    }
 }
 
 fn story(title: &str, parent: Option<StoryId>) -> NewStory {
