@@ -31,7 +31,8 @@ async fn an_update_from_a_stale_version_is_409_version_conflict_and_changes_noth
     let mut update = Function::start(Operation::UpdateStory, &table).await;
     let mut get = Function::start(Operation::GetStory, &table).await;
 
-    // Two clients edit story 1 from version 1; the first one wins.
+    // Two clients edit story 1: one from its version (3), one from a
+    // version it had before its child and test were attached (1).
     let first = update.invoke_fixture("update-story").await;
     let second = update.invoke_fixture("update-story.stale-version").await;
 
@@ -39,7 +40,7 @@ async fn an_update_from_a_stale_version_is_409_version_conflict_and_changes_noth
     assert_eq!(second.status, 409, "{}", second.body);
     assert_eq!(second.code(), Some("VERSION_CONFLICT"));
     assert_eq!(second.body["details"]["expectedVersion"], 1);
-    assert_eq!(second.body["details"]["currentVersion"], 2);
+    assert_eq!(second.body["details"]["currentVersion"], 4);
     let story = get.invoke_fixture("get-story").await.body;
     assert_eq!(story["title"], "Sign in with a magic link");
     assert_eq!(story["status"], "Ready");

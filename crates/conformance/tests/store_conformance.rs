@@ -57,6 +57,9 @@ both_stores!(
     failing_a_test_holds_the_story_it_read,
     done_gate_holds_the_descendants_it_read,
     racing_done_and_a_failing_test_never_both_land,
+    done_gate_counts_a_test_created_after_it_read,
+    done_gate_counts_a_child_created_after_it_read,
+    a_done_story_keeps_its_work_finished,
     a_child_created_while_its_parent_is_deleted_is_never_an_orphan,
     racing_child_creates_and_a_delete_leave_no_orphan,
 );

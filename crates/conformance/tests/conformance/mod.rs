@@ -787,7 +787,8 @@ pub async fn delete_removes_the_whole_subtree(f: Fixture) {
         .unwrap();
 
     assert_eq!(b.deletion_impact(root.id).await.unwrap(), (2, 2));
-    assert_eq!(b.delete_story(root.id, Some(1)).await.unwrap(), 2);
+    // Attaching the child moved the root to version 2.
+    assert_eq!(b.delete_story(root.id, Some(2)).await.unwrap(), 2);
 
     let tree = b.story_tree(Project::DEFAULT_ID).await.unwrap();
     assert_eq!(tree.len(), 1);
@@ -874,13 +875,15 @@ pub async fn interrupted_delete_hides_the_subtree_and_resumes(f: Fixture) {
     let b = &f.backlog;
     let root = story(b, "root", None).await;
     let child = story(b, "child", Some(root.id)).await;
+    // (Attaching the child moved the root to version 2.)
+    let root = f.store.get_story(root.id).await.unwrap().unwrap();
     let mut marked = root.clone();
     marked.deleting = true;
-    marked.version = 2;
+    marked.version = root.version + 1;
     f.store
         .commit(vec![Write::PutStory {
             story: marked,
-            expect: Expect::Version(1),
+            expect: Expect::Version(root.version),
         }])
         .await
         .unwrap();
@@ -920,7 +923,8 @@ pub async fn attach_after_delete_began_is_refused(f: Fixture) {
     let b = &f.backlog;
     let root = story(b, "root", None).await;
     let child = story(b, "child", Some(root.id)).await;
-    // The writer read root@1 and child@1; the delete then marked root.
+    let root = f.store.get_story(root.id).await.unwrap().unwrap();
+    // The writer read root and child as they are; the delete then marked root.
     let late = aipm_core::domain::Story {
         id: StoryId(f.store.take_ids(Counter::Story, 1).await.unwrap()),
         parent_id: Some(child.id),
@@ -928,11 +932,11 @@ pub async fn attach_after_delete_began_is_refused(f: Fixture) {
     };
     let mut marked = root.clone();
     marked.deleting = true;
-    marked.version = 2;
+    marked.version = root.version + 1;
     f.store
         .commit(vec![Write::PutStory {
             story: marked,
-            expect: Expect::Version(1),
+            expect: Expect::Version(root.version),
         }])
         .await
         .unwrap();
@@ -945,7 +949,7 @@ pub async fn attach_after_delete_began_is_refused(f: Fixture) {
             },
             Write::CheckStory {
                 id: root.id,
-                expect: Expect::Version(1),
+                expect: Expect::Version(root.version),
             },
             Write::PutStory {
                 story: late.clone(),

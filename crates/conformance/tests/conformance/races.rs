@@ -253,6 +253,171 @@ pub async fn done_gate_holds_the_descendants_it_read(f: Fixture) {
     assert_ne!(after.status, StoryStatus::Done);
 }
 
+fn creates_a_test(writes: &[Write]) -> bool {
+    writes.iter().any(|w| {
+        matches!(
+            w,
+            Write::PutTest {
+                expect: aipm_core::store::Expect::Absent,
+                ..
+            }
+        )
+    })
+}
+
+async fn tests_of(b: &Backlog, s: StoryId) -> Vec<TestStatus> {
+    let record = b.store().get_story_record(s).await.unwrap().unwrap();
+    record.tests.iter().map(|t| t.status).collect()
+}
+
+pub async fn done_gate_counts_a_test_created_after_it_read(f: Fixture) {
+    // The gate has read one passing test; a draft test is added before the
+    // write: the gate decides again, counting it, and refuses.
+    let (s, _) = ready(&f.backlog, "gate vs new test").await;
+    let inner = f.backlog.clone();
+    let cut: Cut = Box::pin(async move {
+        inner
+            .create_test(s.id, new_test(TestStatus::Draft), true)
+            .await
+            .unwrap();
+    });
+    let racing = Interleaved::backlog(&f, marks_done, cut);
+    let err = racing
+        .update_story(s.id, None, status_change(StoryStatus::Done), true)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "STORY_STATUS_BLOCKED", "{err}");
+    let after = f.backlog.store().get_story(s.id).await.unwrap().unwrap();
+    assert_ne!(after.status, StoryStatus::Done);
+
+    // The other order: the create has read the story as not Done; it is
+    // Done before the write: the create decides again and is refused.
+    let (s, _) = ready(&f.backlog, "new test vs gate").await;
+    let inner = f.backlog.clone();
+    let cut: Cut = Box::pin(async move {
+        inner
+            .update_story(s.id, None, status_change(StoryStatus::Done), true)
+            .await
+            .unwrap();
+    });
+    let racing = Interleaved::backlog(&f, creates_a_test, cut);
+    let err = racing
+        .create_test(s.id, new_test(TestStatus::Draft), true)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "STORY_DONE", "{err}");
+    assert_eq!(tests_of(&f.backlog, s.id).await, vec![TestStatus::Pass]);
+}
+
+pub async fn done_gate_counts_a_child_created_after_it_read(f: Fixture) {
+    // The gate has read no children; a draft child is created before the
+    // write: the gate decides again and refuses.
+    let (parent, _) = ready(&f.backlog, "gate vs new child").await;
+    let inner = f.backlog.clone();
+    let cut: Cut = Box::pin(async move {
+        inner
+            .create_story(new_story("late child", Some(parent.id)), None, true)
+            .await
+            .unwrap();
+    });
+    let racing = Interleaved::backlog(&f, marks_a_root_done, cut);
+    let err = racing
+        .update_story(parent.id, None, status_change(StoryStatus::Done), true)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "STORY_STATUS_BLOCKED", "{err}");
+    let after = f.backlog.store().get_story(parent.id).await.unwrap().unwrap();
+    assert_ne!(after.status, StoryStatus::Done);
+
+    // The other order: the parent is Done before the child's write.
+    let (parent, _) = ready(&f.backlog, "new child vs gate").await;
+    let inner = f.backlog.clone();
+    let cut: Cut = Box::pin(async move {
+        inner
+            .update_story(parent.id, None, status_change(StoryStatus::Done), true)
+            .await
+            .unwrap();
+    });
+    let racing = Interleaved::backlog(&f, creates_a_story, cut);
+    let err = racing
+        .create_story(new_story("early child", Some(parent.id)), None, true)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "STORY_DONE", "{err}");
+    let children = f
+        .backlog
+        .store()
+        .stories_under(Project::DEFAULT_ID, Some(parent.id))
+        .await
+        .unwrap();
+    assert!(children.is_empty(), "no child under the Done story: {children:?}");
+}
+
+pub async fn a_done_story_keeps_its_work_finished(f: Fixture) {
+    let b = &f.backlog;
+    let (parent, _) = ready(b, "finished parent").await;
+    let child = story(b, "finished child", Some(parent.id)).await;
+    b.create_test(child.id, new_test(TestStatus::Pass), true)
+        .await
+        .unwrap();
+    b.update_story(child.id, None, status_change(StoryStatus::Done), true)
+        .await
+        .unwrap();
+    b.update_story(parent.id, None, status_change(StoryStatus::Done), true)
+        .await
+        .unwrap();
+    let loose = story(b, "loose story", None).await;
+
+    // Given a Done story, when work that is not finished is attached to it
+    // or one of its children is reopened, then each is refused naming the
+    // field, and nothing changes.
+    let draft_test = b.create_test(parent.id, new_test(TestStatus::Draft), true).await;
+    let draft_child = b
+        .create_story(new_story("draft child", Some(parent.id)), None, true)
+        .await;
+    let reopened = b
+        .update_story(child.id, None, status_change(StoryStatus::InProgress), true)
+        .await;
+    let moved_in = b
+        .update_story(
+            loose.id,
+            None,
+            StoryChanges {
+                parent_id: Some(Some(parent.id)),
+                ..Default::default()
+            },
+            true,
+        )
+        .await;
+    for (what, field, result) in [
+        ("a draft test", "status", draft_test.map(|_| ())),
+        ("a draft child", "parentId", draft_child.map(|_| ())),
+        ("reopening a child", "status", reopened.map(|_| ())),
+        ("moving a draft story in", "parentId", moved_in.map(|_| ())),
+    ] {
+        let err = result.expect_err(what);
+        assert_eq!(code(&err), "STORY_DONE", "{what}: {err}");
+        let aipm_core::Error::Rule { details, .. } = &err else {
+            panic!("{what}: {err}");
+        };
+        assert_eq!(details["field"], field, "{what}");
+        assert_eq!(details["storyId"], parent.id.0, "{what}");
+    }
+    assert_eq!(tests_of(b, parent.id).await, vec![TestStatus::Pass]);
+    let children = b
+        .store()
+        .stories_under(Project::DEFAULT_ID, Some(parent.id))
+        .await
+        .unwrap();
+    assert_eq!(children.len(), 1);
+    assert_eq!(children[0].status, StoryStatus::Done);
+
+    // A passing test or a Done child may still join it.
+    b.create_test(parent.id, new_test(TestStatus::Pass), true)
+        .await
+        .unwrap();
+}
+
 pub async fn racing_done_and_a_failing_test_never_both_land(f: Fixture) {
     for round in 0..4 {
         let (s, t) = ready(&f.backlog, &format!("race {round}")).await;

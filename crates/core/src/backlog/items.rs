@@ -72,8 +72,11 @@ impl Backlog {
                 .get_story_record(story_id)
                 .await?
                 .ok_or_else(|| Error::not_found("story", story_id))?;
+            if new.status != TestStatus::Pass {
+                Self::refuse_under_done(&lineage[0], "a test that is not Pass", "status")?;
+            }
             let test = new.build(id, story_id, record.tests.len() + 1, Timestamp::now());
-            let mut writes: Vec<Write> = Self::hold(&lineage).collect();
+            let mut writes = Self::attach(&lineage);
             writes.push(Write::PutTest {
                 project_id: lineage[0].project_id,
                 test: test.clone(),

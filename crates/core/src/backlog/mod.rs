@@ -86,6 +86,43 @@ impl Backlog {
     }
 
     /// Conditions that keep a lineage as it was read: each story at its version.
+    /// What attaching a test or a child to `lineage[0]` writes: that story
+    /// moves to its next version, the rest of the lineage is held. A Done
+    /// gate that read the story without the new test or child then fails its
+    /// condition and decides again, counting it (the gate holds what exists;
+    /// this makes what it did not see change something it holds).
+    fn attach(lineage: &[Story]) -> Vec<Write> {
+        let Some((target, ancestors)) = lineage.split_first() else {
+            return Vec::new();
+        };
+        let mut touched = target.clone();
+        touched.version += 1;
+        touched.updated_at = crate::domain::Timestamp::now();
+        let mut writes = vec![Write::PutStory {
+            story: touched,
+            expect: Expect::Version(target.version),
+        }];
+        writes.extend(Self::hold(ancestors));
+        writes
+    }
+
+    /// Refuse to attach something that is not finished under a Done story
+    /// (rule 2 holds after the gate, not only at it).
+    fn refuse_under_done(story: &Story, what: &str, field: &str) -> Result<()> {
+        if story.status != crate::domain::StoryStatus::Done {
+            return Ok(());
+        }
+        Err(Error::rule(
+            crate::error::codes::STORY_DONE,
+            format!(
+                "story {} is Done; {what} would leave it Done with unfinished work: \
+                 move the story out of Done first",
+                story.id
+            ),
+            serde_json::json!({"storyId": story.id, "field": field}),
+        ))
+    }
+
     fn hold(lineage: &[Story]) -> impl Iterator<Item = Write> + '_ {
         lineage.iter().map(|s| Write::CheckStory {
             id: s.id,

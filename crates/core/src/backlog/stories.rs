@@ -147,6 +147,9 @@ impl Backlog {
                         ));
                     }
                     too_deep(parent, lineage.len() + 1)?;
+                    if new.status != StoryStatus::Done {
+                        Self::refuse_under_done(&lineage[0], "a child that is not Done", "parentId")?;
+                    }
                     lineage
                 }
                 None => Vec::new(),
@@ -191,7 +194,7 @@ impl Backlog {
                     return Err(gate.into_error(id));
                 }
             }
-            let mut writes: Vec<Write> = Self::hold(&lineage).collect();
+            let mut writes = Self::attach(&lineage);
             writes.push(Write::PutStory {
                 story: story.clone(),
                 expect: Expect::Absent,
@@ -242,6 +245,18 @@ impl Backlog {
             let mut writes = Vec::new();
             if moved {
                 writes.extend(self.check_move(&story).await?);
+            } else if let Some(parent) = story.parent_id.filter(|_| {
+                current.status == StoryStatus::Done && story.status != StoryStatus::Done
+            }) {
+                // Reopening a child: its parent must not be Done, and is held
+                // at the version read (a parent reaching Done meanwhile, counting
+                // this child as Done, sends the reopening round again).
+                let parent = self.story(parent).await?;
+                Self::refuse_under_done(&parent, "reopening its child", "status")?;
+                writes.push(Write::CheckStory {
+                    id: parent.id,
+                    expect: Expect::Version(parent.version),
+                });
             }
             if becomes_done {
                 let below = self.subtree(id).await?;
@@ -394,7 +409,10 @@ impl Backlog {
             parent,
             lineage.len() + 1 + self.height_below(story.id).await?,
         )?;
-        Ok(Self::hold(&lineage).collect())
+        if story.status != StoryStatus::Done {
+            Self::refuse_under_done(&lineage[0], "moving a story that is not Done under it", "parentId")?;
+        }
+        Ok(Self::attach(&lineage))
     }
 
     /// Delete a story with its whole subtree, tests, tasks and links (rule 7).
@@ -406,30 +424,38 @@ impl Backlog {
     /// story together with what hangs under it, so that whatever prefix of the
     /// steps has been applied, no item is left without its story or parent.
     pub async fn delete_story(&self, id: StoryId, expected: Option<u64>) -> Result<usize> {
-        let root = self.story(id).await?;
-        let before = self.subtree_contents(&root).await?;
-        if let Some(active) = before.runs.iter().find(|r| !r.status.is_terminal()) {
-            return Err(Error::rule(
-                codes::RUN_IN_PROGRESS,
-                format!(
-                    "story {} has code run {} in progress; cancel it before deleting",
-                    active.story_id, active.run_id
-                ),
-                json!({"storyId": active.story_id, "runId": active.run_id}),
-            ));
-        }
-        if !root.deleting {
-            let version = expect_version("story", id, root.version, expected)?;
-            let mut marked = root.clone();
-            marked.deleting = true;
-            marked.version = version + 1;
-            self.store
-                .commit(vec![Write::PutStory {
-                    story: marked,
-                    expect: Expect::Version(version),
-                }])
-                .await?;
-        }
+        // Without a version, a mark that lost to a concurrent change of the
+        // root (an edit, a child attached) reads again and marks what is there.
+        let own = expected.map(|_| ("story", id.to_string()));
+        let root = self
+            .replanned(own, || async {
+                let root = self.story(id).await?;
+                let before = self.subtree_contents(&root).await?;
+                if let Some(active) = before.runs.iter().find(|r| !r.status.is_terminal()) {
+                    return Err(Error::rule(
+                        codes::RUN_IN_PROGRESS,
+                        format!(
+                            "story {} has code run {} in progress; cancel it before deleting",
+                            active.story_id, active.run_id
+                        ),
+                        json!({"storyId": active.story_id, "runId": active.run_id}),
+                    ));
+                }
+                if !root.deleting {
+                    let version = expect_version("story", id, root.version, expected)?;
+                    let mut marked = root.clone();
+                    marked.deleting = true;
+                    marked.version = version + 1;
+                    self.store
+                        .commit(vec![Write::PutStory {
+                            story: marked,
+                            expect: Expect::Version(version),
+                        }])
+                        .await?;
+                }
+                Ok(root)
+            })
+            .await?;
         // Read after the mark, consistently: whatever attached before the mark
         // is in the plan, and nothing can attach after it.
         let contents = self.subtree_contents(&root).await?;
