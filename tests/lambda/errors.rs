@@ -123,3 +123,27 @@ async fn a_function_without_aipm_table_exits_at_start_naming_the_variable() {
     let output = get.output().join("\n");
     assert!(output.contains("AIPM_TABLE is not set"), "{output}");
 }
+
+#[tokio::test]
+async fn a_write_from_a_page_on_another_origin_is_403_and_writes_nothing() {
+    let table = Table::empty().await;
+    let mut create = Function::start(Operation::CreateStory, &table).await;
+    let mut list = Function::start(Operation::GetStories, &table).await;
+
+    // Given the create-story request as a page on another origin, or as a
+    // "simple" text/plain request, would make a browser send it.
+    let mut foreign = crate::event("create-story");
+    foreign["headers"]["origin"] = json!("https://evil.example");
+    let mut plain = crate::event("create-story");
+    plain["headers"]["content-type"] = json!("text/plain;charset=UTF-8");
+
+    let foreign = create.invoke(foreign).await;
+    let plain = create.invoke(plain).await;
+
+    assert_eq!(foreign.status, 403, "{}", foreign.body);
+    assert_eq!(foreign.code(), Some("FORBIDDEN_ORIGIN"));
+    assert_eq!(plain.status, 415, "{}", plain.body);
+    assert_eq!(plain.body["details"]["header"], "Content-Type");
+    let stories = list.invoke_fixture("get-stories").await;
+    assert_eq!(stories.body, json!([]), "nothing was created");
+}

@@ -138,6 +138,9 @@ impl Table {
         vec![
             ("AIPM_TABLE", self.name.clone()),
             ("AIPM_DYNAMODB_ENDPOINT", self.endpoint.clone()),
+            // The web UI's origin, as template.yaml's CorsAllowedOrigins
+            // names it (the fixtures are requests from it).
+            ("AIPM_CORS_ORIGINS", "https://aipm.example.com".to_string()),
         ]
     }
 

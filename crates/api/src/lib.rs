@@ -210,12 +210,16 @@ pub fn authorized(config: &ApiConfig, headers: &HeaderMap) -> bool {
     same_secret(given.as_bytes(), token.expose().as_bytes())
 }
 
-/// Answer one request for an endpoint: auth, the handler, errors as
+/// Answer one request for an endpoint: the request checks (`guard`: encoding,
+/// origin of a write, token, content type), the handler, errors as
 /// `{message, code, details}`.
 pub async fn respond(app: &App, endpoint: Endpoint, req: Request) -> Response {
     let operation = endpoint.operation;
-    if !operation.is_public() && !authorized(&app.config, &req.headers) {
-        return ApiError::unauthorized().into_response(&req.request_id);
+    // The same checks `admit` makes from the head, for front doors (Lambda)
+    // that get the request whole.
+    let has_body = !req.body.is_empty();
+    if let Err(e) = guard::check(&app.config, operation, &req.method, &req.headers, has_body) {
+        return e.into_response(&req.request_id);
     }
     if req.body.len() > MAX_BODY_BYTES {
         return ApiError::too_large().into_response(&req.request_id);
@@ -276,11 +280,7 @@ pub async fn serve(app: &App, mut req: Request) -> Response {
         match resolve(&req.method, &req.path) {
             Resolution::Found { operation, params } => {
                 req.params = params;
-                let has_body = !req.body.is_empty();
-                match guard::check(&app.config, operation, &req.method, &req.headers, has_body) {
-                    Ok(()) => respond(app, handlers::endpoint(operation), req).await,
-                    Err(e) => e.into_response(&req.request_id),
-                }
+                respond(app, handlers::endpoint(operation), req).await
             }
             Resolution::MethodNotAllowed { allowed } => {
                 let mut r = ApiError::method_not_allowed(&req.method, &req.path)
