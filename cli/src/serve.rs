@@ -79,6 +79,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             anyhow::bail!("refusing to listen on {}: {reason}", args.listen);
         }
     }
+    // Read (and checked) before anything is opened, whether or not a worker runs.
+    let worker_config = aipm_worker::WorkerConfig::from_env()?;
     let runtime = crate::runtime::open(&args.store, true).await?;
     let backlog = Backlog::new(runtime.store.clone());
     let project = backlog.ensure_default_project().await?;
@@ -108,9 +110,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
     let workers = match (&codegen, args.no_worker) {
         (Some(codegen), false) => {
-            let worker =
-                aipm_worker::Worker::new(codegen.clone(), aipm_worker::WorkerConfig::from_env())
-                    .with_mcp(crate::mcp::agent::for_workers(&codegen.backlog).await?);
+            let worker = aipm_worker::Worker::new(codegen.clone(), worker_config)
+                .with_mcp(crate::mcp::agent::for_workers(&codegen.backlog).await?);
             Some(tokio::spawn(async move { worker.run(stopped).await }))
         }
         _ => None,

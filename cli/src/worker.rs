@@ -19,6 +19,7 @@ pub struct WorkerArgs {
 }
 
 pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
+    let mut config = WorkerConfig::from_env()?;
     let runtime = crate::runtime::open(&args.store, true).await?;
     let backlog = Backlog::new(runtime.store.clone());
     let queue = runtime.queue.ok_or_else(|| {
@@ -27,7 +28,6 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         )
     })?;
     let codegen = crate::runtime::codegen(backlog, queue, args.public_url).await?;
-    let mut config = WorkerConfig::from_env();
     if let Some(n) = args.concurrency.filter(|n| *n > 0) {
         config.concurrency = n;
     }

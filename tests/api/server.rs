@@ -209,3 +209,37 @@ async fn web_dir_serves_the_ui_from_disk() {
         "nothing of the built-in copy shows through"
     );
 }
+
+#[test]
+fn a_setting_with_an_unusable_value_stops_serve_and_worker_naming_it() {
+    for (name, value) in [
+        ("AIPM_WORKER_CONCURRENCY", "abc"),
+        ("AIPM_RUN_TIMEOUT_SECS", "0"),
+        ("AIPM_JOB_VISIBILITY_SECS", "-5"),
+        ("AIPM_AGENT_SANDBOX", "docker"),
+    ] {
+        for command in ["serve", "worker"] {
+            let dir = tempfile::tempdir().unwrap();
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_aipm"))
+                .args([command, "--data-dir"])
+                .arg(dir.path())
+                .env(name, value)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                !out.status.success(),
+                "{command} with {name}={value} ran: {stderr}"
+            );
+            assert!(
+                stderr.contains(name) && stderr.contains(value),
+                "{command} names {name} and '{value}': {stderr}"
+            );
+            assert!(
+                std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+                "{command} opened nothing before refusing"
+            );
+        }
+    }
+}

@@ -62,11 +62,7 @@ async fn every_operation_is_served_by_its_own_binary() {
             .log_record(|r| r["fields"]["message"] == "answered")
             .await
             .unwrap_or_else(|| panic!("{function} logged no answer"));
-        assert_eq!(
-            served["span"]["operation"],
-            operation.name(),
-            "{function}"
-        );
+        assert_eq!(served["span"]["operation"], operation.name(), "{function}");
         lambda.stop().await;
         invoked.insert(function.to_string());
     }

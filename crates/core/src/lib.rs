@@ -7,6 +7,7 @@
 
 pub mod backlog;
 pub mod codegen;
+pub mod config;
 pub mod domain;
 pub mod error;
 pub mod forge;

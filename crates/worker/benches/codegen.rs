@@ -201,7 +201,7 @@ async fn main() {
         },
         settings: CodeGenSettings::default(),
     };
-    let mut config = WorkerConfig::from_env();
+    let mut config = WorkerConfig::from_env().expect("the worker's environment");
     config.concurrency = 1;
     config.scratch = dir.path().join("scratch");
     std::fs::create_dir_all(&config.scratch).unwrap();

@@ -7,6 +7,7 @@
 //! chose to run agents unsandboxed (`AIPM_AGENT_SANDBOX=none`).
 
 use aipm_core::codegen::agent::AgentCommand;
+use aipm_core::config::{self, ConfigError};
 use aipm_core::domain::AgentNetwork;
 use aipm_core::error::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -90,18 +91,12 @@ impl Sandbox {
     /// unsandboxed — only where nothing secret is reachable).
     /// `AIPM_SANDBOX_READ` / `AIPM_SANDBOX_WRITE`: colon-separated paths.
     /// `AIPM_SANDBOX_ALLOW_HOSTS`: comma-separated hosts.
-    pub fn from_env() -> Self {
-        let kind = match std::env::var("AIPM_AGENT_SANDBOX")
-            .as_deref()
-            .map(str::trim)
-        {
-            Ok("none") => Kind::Off,
-            Ok("bwrap") | Ok("") | Err(_) => Self::probe(),
-            Ok(other) => Kind::Unavailable(format!(
-                "AIPM_AGENT_SANDBOX is '{other}', not one of: bwrap, none"
-            )),
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let kind = match config::choice("AIPM_AGENT_SANDBOX", &["bwrap", "none"])? {
+            Some("none") => Kind::Off,
+            _ => Self::probe(),
         };
-        Sandbox {
+        Ok(Sandbox {
             kind,
             read: paths("AIPM_SANDBOX_READ"),
             write: paths("AIPM_SANDBOX_WRITE"),
@@ -111,7 +106,7 @@ impl Sandbox {
                 .map(|h| h.trim().to_string())
                 .filter(|h| !h.is_empty())
                 .collect(),
-        }
+        })
     }
 
     /// Find bwrap and check it can make a sandbox here (it needs user

@@ -10,6 +10,7 @@ use crate::sandbox::Sandbox;
 use aipm_core::codegen::agent::Prompt;
 use aipm_core::codegen::CodeGen;
 use aipm_core::codegen::RunLog;
+use aipm_core::config::{self, ConfigError};
 use aipm_core::domain::{
     CodeRun, RunId, RunStatus, RunSummary, Timestamp, VerifyOutcome, WorkerBeat,
 };
@@ -66,8 +67,9 @@ impl WorkerConfig {
     /// AIPM_JOB_VISIBILITY_SECS (60; heartbeats come four times as often),
     /// AIPM_SCRATCH_DIR (the system temp dir), the sandbox
     /// (AIPM_AGENT_SANDBOX, AIPM_SANDBOX_READ, AIPM_SANDBOX_WRITE).
-    pub fn from_env() -> Self {
-        let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
+    /// Every variable set to something unusable is refused here, by name.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let var = config::var;
         let host = var("HOSTNAME").unwrap_or_else(|| {
             std::fs::read_to_string("/etc/hostname")
                 .map(|h| h.trim().to_string())
@@ -79,22 +81,15 @@ impl WorkerConfig {
                 .filter(|(k, _)| kept_from_agent(k))
                 .map(|(_, v)| v),
         );
-        let visibility = Duration::from_secs(
-            var("AIPM_JOB_VISIBILITY_SECS")
-                .and_then(|v| v.parse().ok())
-                .filter(|s| *s > 0)
-                .unwrap_or(60),
-        );
-        WorkerConfig {
+        let visibility =
+            Duration::from_secs(config::number("AIPM_JOB_VISIBILITY_SECS", 1)?.unwrap_or(60));
+        let concurrency = config::number("AIPM_WORKER_CONCURRENCY", 1)?.unwrap_or(2);
+        Ok(WorkerConfig {
             id: var("AIPM_WORKER_ID").unwrap_or_else(|| format!("{host}-{}", std::process::id())),
-            concurrency: var("AIPM_WORKER_CONCURRENCY")
-                .and_then(|v| v.parse().ok())
-                .filter(|n| *n > 0)
-                .unwrap_or(2),
+            concurrency: usize::try_from(concurrency)
+                .map_err(|_| ConfigError::new("AIPM_WORKER_CONCURRENCY", "is too large"))?,
             run_timeout: Duration::from_secs(
-                var("AIPM_RUN_TIMEOUT_SECS")
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(900),
+                config::number("AIPM_RUN_TIMEOUT_SECS", 1)?.unwrap_or(900),
             ),
             visibility,
             heartbeat: (visibility / 4).max(Duration::from_millis(500)),
@@ -107,8 +102,8 @@ impl WorkerConfig {
                 .filter(|(k, _)| !kept_from_agent(k))
                 .collect(),
             secrets,
-            sandbox: Sandbox::from_env(),
-        }
+            sandbox: Sandbox::from_env()?,
+        })
     }
 }
 

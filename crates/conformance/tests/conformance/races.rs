@@ -326,7 +326,13 @@ pub async fn done_gate_counts_a_child_created_after_it_read(f: Fixture) {
         .await
         .unwrap_err();
     assert_eq!(code(&err), "STORY_STATUS_BLOCKED", "{err}");
-    let after = f.backlog.store().get_story(parent.id).await.unwrap().unwrap();
+    let after = f
+        .backlog
+        .store()
+        .get_story(parent.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_ne!(after.status, StoryStatus::Done);
 
     // The other order: the parent is Done before the child's write.
@@ -350,7 +356,10 @@ pub async fn done_gate_counts_a_child_created_after_it_read(f: Fixture) {
         .stories_under(Project::DEFAULT_ID, Some(parent.id))
         .await
         .unwrap();
-    assert!(children.is_empty(), "no child under the Done story: {children:?}");
+    assert!(
+        children.is_empty(),
+        "no child under the Done story: {children:?}"
+    );
 }
 
 pub async fn a_done_story_keeps_its_work_finished(f: Fixture) {
@@ -371,7 +380,9 @@ pub async fn a_done_story_keeps_its_work_finished(f: Fixture) {
     // Given a Done story, when work that is not finished is attached to it
     // or one of its children is reopened, then each is refused naming the
     // field, and nothing changes.
-    let draft_test = b.create_test(parent.id, new_test(TestStatus::Draft), true).await;
+    let draft_test = b
+        .create_test(parent.id, new_test(TestStatus::Draft), true)
+        .await;
     let draft_child = b
         .create_story(new_story("draft child", Some(parent.id)), None, true)
         .await;

@@ -148,7 +148,11 @@ impl Backlog {
                     }
                     too_deep(parent, lineage.len() + 1)?;
                     if new.status != StoryStatus::Done {
-                        Self::refuse_under_done(&lineage[0], "a child that is not Done", "parentId")?;
+                        Self::refuse_under_done(
+                            &lineage[0],
+                            "a child that is not Done",
+                            "parentId",
+                        )?;
                     }
                     lineage
                 }
@@ -410,7 +414,11 @@ impl Backlog {
             lineage.len() + 1 + self.height_below(story.id).await?,
         )?;
         if story.status != StoryStatus::Done {
-            Self::refuse_under_done(&lineage[0], "moving a story that is not Done under it", "parentId")?;
+            Self::refuse_under_done(
+                &lineage[0],
+                "moving a story that is not Done under it",
+                "parentId",
+            )?;
         }
         Ok(Self::attach(&lineage))
     }
