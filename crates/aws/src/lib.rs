@@ -30,3 +30,60 @@ pub async fn sdk_config(endpoint_url: Option<&str>, region: Option<&str>) -> aws
     }
     loader.load().await
 }
+
+/// An SDK call's failure as AIPM's error, retryable unless it cannot pass by
+/// itself: a request that could not be built, or a service error whose code
+/// says the credentials, the permissions, the request or the resource are
+/// wrong. `service_code` is the error code of a service error, `None` for
+/// timeouts, dispatch and response failures (all worth trying again).
+#[cfg(any(feature = "dynamodb", feature = "sqs", feature = "ssm"))]
+pub(crate) fn sdk_failure(
+    context: &'static str,
+    construction: bool,
+    service_code: Option<&str>,
+    message: String,
+) -> aipm_core::Error {
+    if construction || service_code.is_some_and(is_permanent) {
+        aipm_core::Error::permanent(context, message)
+    } else {
+        aipm_core::Error::internal(context, message)
+    }
+}
+
+/// Service error codes (DynamoDB, SQS, SSM) that repeat on every try.
+fn is_permanent(code: &str) -> bool {
+    matches!(
+        code,
+        "AccessDeniedException"
+            | "AccessDenied"
+            | "UnrecognizedClientException"
+            | "InvalidClientTokenId"
+            | "InvalidSignatureException"
+            | "MissingAuthenticationToken"
+            | "IncompleteSignature"
+            | "ValidationException"
+            | "ResourceNotFoundException"
+            | "ParameterNotFound"
+            | "AWS.SimpleQueueService.NonExistentQueue"
+            | "QueueDoesNotExist"
+            | "InvalidParameterValue"
+            | "KMSAccessDeniedException"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn access_denied_is_not_retryable_and_throttling_is() {
+        let denied =
+            super::sdk_failure("reading", false, Some("AccessDeniedException"), "no".into());
+        let throttled =
+            super::sdk_failure("reading", false, Some("ThrottlingException"), "slow".into());
+        let timeout = super::sdk_failure("reading", false, None, "timed out".into());
+        let unbuildable = super::sdk_failure("reading", true, None, "bad".into());
+        assert!(!denied.is_retryable());
+        assert!(throttled.is_retryable());
+        assert!(timeout.is_retryable());
+        assert!(!unbuildable.is_retryable());
+    }
+}

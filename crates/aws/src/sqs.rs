@@ -6,7 +6,7 @@
 use aipm_core::error::{Error, Result};
 use aipm_core::queue::{receipt_not_found, Delivery, Job, Queue, QueueDepth, MAX_RECEIVES};
 use async_trait::async_trait;
-use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use aws_sdk_sqs::Client;
 use std::collections::HashMap;
@@ -57,10 +57,24 @@ pub struct SqsQueue {
 
 fn sdk_error<E, R>(context: &'static str) -> impl Fn(SdkError<E, R>) -> Error
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: std::error::Error + aws_sdk_sqs::error::ProvideErrorMetadata + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    move |e| Error::internal(context, DisplayErrorContext(e).to_string())
+    move |e| {
+        let construction = matches!(e, SdkError::ConstructionFailure(_));
+        let code = match &e {
+            SdkError::ServiceError(service) => {
+                aws_sdk_sqs::error::ProvideErrorMetadata::code(service.err()).map(str::to_string)
+            }
+            _ => None,
+        };
+        crate::sdk_failure(
+            context,
+            construction,
+            code.as_deref(),
+            aws_sdk_sqs::error::DisplayErrorContext(e).to_string(),
+        )
+    }
 }
 
 /// An unknown receipt is `ReceiptHandleIsInvalid`; one whose message was

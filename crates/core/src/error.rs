@@ -37,6 +37,9 @@ pub enum Error {
         context: String,
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
+        /// Whether trying again later can succeed (a timeout, throttling, a
+        /// 5xx) or not (access denied, a missing table, a malformed item).
+        retryable: bool,
     },
 }
 
@@ -63,6 +66,7 @@ impl Error {
         }
     }
 
+    /// A fault that may pass: worth trying again.
     pub fn internal(
         context: impl Into<String>,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -70,6 +74,20 @@ impl Error {
         Error::Internal {
             context: context.into(),
             source: source.into(),
+            retryable: true,
+        }
+    }
+
+    /// A fault that stays until someone fixes it (credentials, permissions,
+    /// configuration, corrupt data): trying again only repeats it.
+    pub fn permanent(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::Internal {
+            context: context.into(),
+            source: source.into(),
+            retryable: false,
         }
     }
 
@@ -86,7 +104,13 @@ impl Error {
 
     /// Worth trying again later (a queue redelivery, a client retry)?
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Internal { .. })
+        matches!(
+            self,
+            Error::Internal {
+                retryable: true,
+                ..
+            }
+        )
     }
 }
 

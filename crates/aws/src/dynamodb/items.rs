@@ -10,11 +10,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub fn encode<T: Serialize>(value: &T) -> Result<Item> {
-    serde_dynamo::to_item(value).map_err(|e| Error::internal("encoding a DynamoDB item", e))
+    serde_dynamo::to_item(value).map_err(|e| Error::permanent("encoding a DynamoDB item", e))
 }
 
 pub fn decode<T: DeserializeOwned>(item: Item) -> Result<T> {
-    serde_dynamo::from_item(item).map_err(|e| Error::internal("decoding a DynamoDB item", e))
+    serde_dynamo::from_item(item).map_err(|e| Error::permanent("decoding a DynamoDB item", e))
 }
 
 fn with_keys(mut item: Item, keys: [(&str, Option<String>); 6]) -> Item {

@@ -54,12 +54,22 @@ pub struct DynamoStore {
 
 fn sdk_error<E, R>(context: &'static str) -> impl Fn(SdkError<E, R>) -> Error
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     move |e| {
-        Error::internal(
+        let construction = matches!(e, SdkError::ConstructionFailure(_));
+        let code = match &e {
+            SdkError::ServiceError(service) => {
+                aws_sdk_dynamodb::error::ProvideErrorMetadata::code(service.err())
+                    .map(str::to_string)
+            }
+            _ => None,
+        };
+        crate::sdk_failure(
             context,
+            construction,
+            code.as_deref(),
             aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string(),
         )
     }
@@ -363,7 +373,7 @@ impl Store for DynamoStore {
                     .set_keys(Some(keys))
                     .consistent_read(true)
                     .build()
-                    .map_err(|e| Error::internal("building a DynamoDB request", e))?;
+                    .map_err(|e| Error::permanent("building a DynamoDB request", e))?;
                 let page = self
                     .client
                     .batch_get_item()

@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
 fn build<T, E: std::error::Error + Send + Sync + 'static>(
     r: std::result::Result<T, E>,
 ) -> Result<T> {
-    r.map_err(|e| Error::internal("building a DynamoDB request", e))
+    r.map_err(|e| Error::permanent("building a DynamoDB request", e))
 }
 
 fn key_schema(hash: &str, range: &str) -> Result<Vec<KeySchemaElement>> {

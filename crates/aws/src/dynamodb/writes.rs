@@ -51,7 +51,7 @@ fn condition(expect: Expect) -> Condition {
 }
 
 fn build_error(e: impl std::error::Error + Send + Sync + 'static) -> Error {
-    Error::internal("building a DynamoDB request", e)
+    Error::permanent("building a DynamoDB request", e)
 }
 
 fn put(table: &str, item: Item, expect: Option<Expect>) -> Result<TransactWriteItem> {

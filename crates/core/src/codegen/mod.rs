@@ -128,7 +128,9 @@ pub fn branch_name(story: StoryId, title: &str) -> String {
 
 fn forge_error(e: Error) -> Error {
     match e {
-        Error::Internal { context, source } => Error::rule(
+        Error::Internal {
+            context, source, ..
+        } => Error::rule(
             "FORGE_ERROR",
             format!("the forge refused or failed: {context}: {source}"),
             json!({}),
