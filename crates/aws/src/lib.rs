@@ -38,7 +38,7 @@ pub async fn sdk_config(endpoint_url: Option<&str>, region: Option<&str>) -> aws
 /// timeouts, dispatch and response failures (all worth trying again).
 #[cfg(any(feature = "dynamodb", feature = "sqs", feature = "ssm"))]
 pub(crate) fn sdk_failure(
-    context: &'static str,
+    context: impl Into<String>,
     construction: bool,
     service_code: Option<&str>,
     message: String,

@@ -21,8 +21,16 @@ pub async fn secret_from_env_or_ssm(
             .send()
             .await
             .map_err(|e| {
-                aipm_core::error::Error::internal(
+                use aws_sdk_ssm::error::{ProvideErrorMetadata, SdkError};
+                let construction = matches!(e, SdkError::ConstructionFailure(_));
+                let code = match &e {
+                    SdkError::ServiceError(service) => service.err().code().map(str::to_string),
+                    _ => None,
+                };
+                crate::sdk_failure(
                     format!("reading SSM parameter {name}"),
+                    construction,
+                    code.as_deref(),
                     aws_sdk_ssm::error::DisplayErrorContext(e).to_string(),
                 )
             })?;
