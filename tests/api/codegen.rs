@@ -774,3 +774,40 @@ async fn a_huge_line_without_a_newline_is_cut_with_one_note() {
     );
     assert!(log.len() < 100 * 1024, "the log holds {} bytes", log.len());
 }
+
+#[tokio::test]
+async fn the_json_log_names_the_request_and_operation_and_each_delivery_its_run_and_attempt() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[("AIPM_LOG", "info")]);
+    s.story(good_story("Order history")).await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/stories/1/generate-code", s.url))
+        .header("x-request-id", "req-from-the-test")
+        .json(&json!({"instructions": "fake-agent: noop"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let run: Value = r.json().await.unwrap();
+    let run_id = run["run"]["runId"].clone();
+    wait_run(&s, &run_id, terminal).await;
+
+    let log = s.log();
+    let answered = log
+        .iter()
+        .find(|l| l["span"]["request_id"] == "req-from-the-test")
+        .unwrap_or_else(|| panic!("no line in the request's span: {log:?}"));
+    assert_eq!(answered["span"]["operation"], "generateCode");
+    let delivery: Vec<&Value> = log
+        .iter()
+        .filter(|l| l["span"]["name"] == "delivery")
+        .collect();
+    assert!(
+        !delivery.is_empty(),
+        "no line in a delivery's span: {log:?}"
+    );
+    for line in delivery {
+        assert_eq!(line["span"]["run_id"], run_id.to_string(), "{line}");
+        assert_eq!(line["span"]["attempt"], 1, "{line}");
+    }
+}

@@ -63,8 +63,15 @@ impl Server {
             .env_remove("AIPM_WEB_DIR")
             .env_remove("AIPM_API_TOKEN")
             .env("AIPM_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stdout(Stdio::piped());
+        // A test that sets AIPM_LOG reads the log (`Server::log`); the rest
+        // show warnings on the test's own stderr.
+        if env.iter().any(|(k, _)| *k == "AIPM_LOG") {
+            let file = std::fs::File::create(data_dir.path().join("serve.log")).unwrap();
+            cmd.stderr(Stdio::from(file));
+        } else {
+            cmd.stderr(Stdio::inherit());
+        }
         if !args.contains(&"--web-dir") {
             cmd.args(["--web-dir", concat!(env!("CARGO_MANIFEST_DIR"), "/../web")]);
         }
@@ -96,6 +103,16 @@ impl Server {
             client: reqwest::Client::new(),
             token,
         }
+    }
+
+    /// The JSON log lines the server has written so far (when started with
+    /// AIPM_LOG).
+    pub fn log(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.data_dir.path().join("serve.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
     }
 
     /// The server's process id.

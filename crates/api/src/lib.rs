@@ -23,6 +23,7 @@ pub use aipm_core::Secret;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde::Serialize;
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -280,7 +281,18 @@ pub async fn serve(app: &App, mut req: Request) -> Response {
         match resolve(&req.method, &req.path) {
             Resolution::Found { operation, params } => {
                 req.params = params;
-                respond(app, handlers::endpoint(operation), req).await
+                let span = tracing::info_span!(
+                    "request",
+                    request_id = %req.request_id,
+                    operation = operation.name()
+                );
+                async move {
+                    let response = respond(app, handlers::endpoint(operation), req).await;
+                    tracing::info!(status = response.status.as_u16(), "answered");
+                    response
+                }
+                .instrument(span)
+                .await
             }
             Resolution::MethodNotAllowed { allowed } => {
                 let mut r = ApiError::method_not_allowed(&req.method, &req.path)

@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 /// How often a running attempt's log is written out.
 const LOG_FLUSH: Duration = Duration::from_millis(500);
@@ -205,10 +206,20 @@ impl Worker {
                     .await
                     .expect("the semaphore stays open");
                 let me = self.clone();
-                jobs.spawn(async move {
-                    me.handle(delivery).await;
-                    drop(permit);
-                });
+                let span = tracing::info_span!(
+                    "delivery",
+                    run_id = %delivery.job.run_id,
+                    attempt = delivery.job.attempt,
+                    receive_count = delivery.receive_count,
+                    worker = %self.config.id
+                );
+                jobs.spawn(
+                    async move {
+                        me.handle(delivery).await;
+                        drop(permit);
+                    }
+                    .instrument(span),
+                );
             }
         }
         tracing::info!(worker = %self.config.id, running = jobs.len(), "draining: finishing the running jobs");
@@ -242,6 +253,7 @@ impl Worker {
             let _ = queue.delete(&delivery.receipt).await;
             return;
         }
+        tracing::info!(agent = %run.agent, "running the attempt");
         self.active.lock().expect("not poisoned").insert(run.run_id);
         let outcome = self.execute(run, &delivery).await;
         self.active
@@ -250,6 +262,7 @@ impl Worker {
             .remove(&job.run_id);
         match outcome {
             Ok(()) => {
+                tracing::info!("attempt finished");
                 if let Err(e) = queue.delete(&delivery.receipt).await {
                     tracing::warn!(run = %job.run_id, error = %e, "could not delete a finished job; it will be dropped as stale");
                 }
