@@ -7,7 +7,7 @@ use aipm_api::Operation;
 use std::collections::BTreeSet;
 
 /// Each function's successful request and its status on the seeded backlog.
-const FIXTURES: &[(&str, u16)] = &[
+pub const FIXTURES: &[(&str, u16)] = &[
     ("get-stories", 200),
     ("get-story", 200),
     ("create-story", 201),

@@ -9,6 +9,8 @@ mod codegen;
 mod coverage;
 mod errors;
 mod function;
+mod policies;
+mod recorder;
 mod runtime_api;
 mod stories;
 mod table;

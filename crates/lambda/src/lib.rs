@@ -99,6 +99,19 @@ pub async fn app() -> Result<App, Error> {
     ))
 }
 
+/// The app of an operation that answers without the store (`version`): the
+/// DynamoDB client is built but makes no call, so the function needs no
+/// table rights (its policy in template.yaml has none).
+pub async fn app_without_store_calls() -> Result<App, Error> {
+    tracing_init();
+    let config = DynamoConfig::from_env()?;
+    let store = DynamoStore::unwarmed(&config).await;
+    Ok(App::new(
+        Backlog::new(Arc::new(store)),
+        ApiConfig::from_env(),
+    ))
+}
+
 /// The LLM the environment configures (`AIPM_LLM_BASE_URL`, `AIPM_LLM_MODEL`;
 /// the key from the SSM parameter named by `AIPM_LLM_API_KEY_PARAM`), if any.
 #[cfg(feature = "llm")]

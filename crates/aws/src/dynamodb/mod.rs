@@ -80,13 +80,18 @@ impl DynamoStore {
     /// warm its connection, so the first request does not pay the TLS
     /// handshake.
     pub async fn connect(config: &DynamoConfig) -> Result<Self> {
-        let sdk = crate::sdk_config(config.endpoint_url.as_deref(), config.region.as_deref()).await;
-        let store = DynamoStore {
-            client: Client::new(&sdk),
-            table: config.table.clone(),
-        };
+        let store = Self::unwarmed(config).await;
         store.warm().await;
         Ok(store)
+    }
+
+    /// The client alone, making no call until the store is used.
+    pub async fn unwarmed(config: &DynamoConfig) -> Self {
+        let sdk = crate::sdk_config(config.endpoint_url.as_deref(), config.region.as_deref()).await;
+        DynamoStore {
+            client: Client::new(&sdk),
+            table: config.table.clone(),
+        }
     }
 
     pub fn from_client(client: Client, table: impl Into<String>) -> Self {
