@@ -39,6 +39,7 @@ const FIXTURES: &[(&str, u16)] = &[
     ("get-run", 503),
     ("cancel-run", 503),
     ("retry-run", 503),
+    ("follow-up-run", 503),
     ("list-prs", 503),
     ("stop-tracking", 503),
     ("merge-pr", 503),
