@@ -23,11 +23,21 @@ say on a line `fake-agent: <mode> [arg]`:
   garbage         print invalid UTF-8, then more lines, then edit
   longline [MB]   edit, then print one line of MB megabytes (default 50)
                   with no newline at all
+  accept R...     edit, and write .aipm/acceptance.json with one result per
+                  R: `pass` or `fail` for the next test id TASK.md lists
+                  (in order), or `ID=pass` / `ID=fail` for any id
+  accept-raw KIND edit, and write a hostile .aipm/acceptance.json: `junk`
+                  (not JSON), `extra` (an unknown field), `huge` (100 KiB),
+                  `link` (a symbolic link to /etc/passwd)
+
+The last `fake-agent:` line wins, so a follow-up's message (at the end of
+TASK.md) decides what the next attempt does.
 
 With no instruction it edits. Output has ANSI colours, as real agents do.
 """
 
 import base64
+import json
 import os
 import socket
 import subprocess
@@ -47,6 +57,47 @@ def edit(task: str) -> None:
     with open("feature.txt", "a", encoding="utf-8") as f:
         f.write(f"Implemented: {title}\n")
     print("\x1b[32m✔\x1b[0m wrote feature.txt", flush=True)
+
+
+def test_ids(task: str) -> list:
+    """The acceptance test ids TASK.md lists: `**title** (test id N)`."""
+    ids = []
+    for line in task.splitlines():
+        at = line.find("(test id ")
+        if line.lstrip().startswith("- [ ]") and at >= 0:
+            ids.append(int(line[at + len("(test id "):].split(")")[0]))
+    return ids
+
+
+def accept(task: str, results: list) -> None:
+    ids = iter(test_ids(task))
+    tests = []
+    for r in results:
+        if "=" in r:
+            test_id, status = r.split("=", 1)
+            test_id = int(test_id)
+        else:
+            test_id, status = next(ids), r
+        tests.append({"id": test_id, "status": status, "evidence": f"tests/test_feature.py::test_{test_id} {status}ed"})
+    os.makedirs(".aipm", exist_ok=True)
+    with open(".aipm/acceptance.json", "w", encoding="utf-8") as f:
+        json.dump({"version": 1, "tests": tests}, f, indent=2)
+    print(f"recorded {len(tests)} acceptance result(s)", flush=True)
+
+
+def accept_raw(kind: str) -> None:
+    os.makedirs(".aipm", exist_ok=True)
+    path = ".aipm/acceptance.json"
+    if kind == "link":
+        os.symlink("/etc/passwd", path)
+        return
+    with open(path, "w", encoding="utf-8") as f:
+        if kind == "junk":
+            f.write("{ this is not json")
+        elif kind == "extra":
+            json.dump({"version": 1, "tests": [], "approvedBy": "the agent"}, f)
+        elif kind == "huge":
+            f.write(json.dumps({"version": 1, "tests": []}) + " " * (100 * 1024))
 
 
 def read(path: str) -> str:
@@ -150,6 +201,12 @@ def main() -> int:
         for _ in range(int(arg or 50)):
             sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
+    elif mode == "accept":
+        edit(task)
+        accept(task, args)
+    elif mode == "accept-raw":
+        edit(task)
+        accept_raw(arg or "junk")
     else:
         print(f"unknown mode {mode}", file=sys.stderr, flush=True)
         return 2

@@ -811,3 +811,54 @@ async fn the_json_log_names_the_request_and_operation_and_each_delivery_its_run_
         assert_eq!(line["span"]["attempt"], 1, "{line}");
     }
 }
+
+#[tokio::test]
+async fn acceptance_results_land_on_the_tests_and_a_follow_up_works_on_the_same_branch() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[]);
+    let story = s.story(good_story("Vouchers")).await;
+    let test_id = story["acceptanceTests"][0]["id"].as_u64().unwrap();
+    let started = generate(&s, 1, "fake-agent: accept pass 999=fail").await;
+    let run_id = started["run"]["runId"].clone();
+    let run = wait_run(&s, &run_id, terminal).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(
+        run["summary"]["acceptance"]["ignored"],
+        json!([999]),
+        "{run}"
+    );
+    let viewed = s.get("/api/stories/1").await.body;
+    let test = &viewed["acceptanceTests"][0];
+    assert_eq!(test["id"].as_u64(), Some(test_id));
+    assert_eq!(test["status"], "Pass", "{test}");
+    assert_eq!(test["evidence"]["runId"], run_id);
+
+    let empty = s
+        .post(
+            &format!("/api/runs/{run_id}/follow-up"),
+            json!({"message": "  "}),
+        )
+        .await;
+    assert_eq!(
+        (empty.status, empty.body["details"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("message"))
+    );
+    let followed = s
+        .post(
+            &format!("/api/runs/{run_id}/follow-up"),
+            json!({"message": "fake-agent: accept fail"}),
+        )
+        .await;
+    assert_eq!(followed.status, StatusCode::ACCEPTED, "{}", followed.body);
+    assert_eq!(followed.body["attempts"][1]["trigger"], "user");
+    let run = wait_run(&s, &run_id, |r| r["attempt"] == 2 && terminal(r)).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let branch = run["branchName"].as_str().unwrap();
+    let task = git_show(repo.path(), &format!("{branch}:TASK.md")).unwrap();
+    assert!(
+        task.contains("## Follow-up (attempt 2, from user)"),
+        "{task}"
+    );
+    let viewed = s.get("/api/stories/1").await.body;
+    assert_eq!(viewed["acceptanceTests"][0]["status"], "Fail");
+}

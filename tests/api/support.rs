@@ -100,7 +100,12 @@ impl Server {
             url,
             child,
             data_dir,
-            client: reqwest::Client::new(),
+            // Idle connections are dropped before the server's idle timeout
+            // (10 s) can close one under a request just being sent.
+            client: reqwest::Client::builder()
+                .pool_idle_timeout(std::time::Duration::from_secs(5))
+                .build()
+                .unwrap(),
             token,
         }
     }

@@ -38,6 +38,7 @@ pub const FIXTURES: &[(&str, u16)] = &[
     ("get-run", 404),
     ("cancel-run", 404),
     ("retry-run", 404),
+    ("follow-up-run", 404),
     ("list-prs", 200),
     ("stop-tracking", 404),
     ("merge-pr", 404),

@@ -48,7 +48,7 @@ fn needs(op: Operation) -> &'static [Right] {
         | Operation::ImportBacklog => &[ReadTable, WriteTable],
         Operation::ListRuns | Operation::GetRun | Operation::ListPrs => &[ReadTable],
         Operation::GenerateCode => &[ReadTable, WriteTable, Enqueue, GithubToken],
-        Operation::RetryRun => &[ReadTable, WriteTable, Enqueue],
+        Operation::RetryRun | Operation::FollowUpRun => &[ReadTable, WriteTable, Enqueue],
         Operation::StopTracking | Operation::MergePr => &[ReadTable, WriteTable, GithubToken],
         Operation::HealthCheck => &[ReadTable, QueueHealth],
         Operation::Version => &[],

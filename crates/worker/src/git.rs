@@ -121,6 +121,70 @@ impl Checkout {
         Ok(summary)
     }
 
+    /// The commit checked out now.
+    pub async fn head(&self) -> Result<String> {
+        self.git(&["rev-parse", "HEAD"]).await
+    }
+
+    /// Commit TASK.md as it is now in the checkout, and count the agent's
+    /// work from there (a follow-up's section is not the agent's change).
+    pub async fn commit_task(&mut self, message: &str) -> Result<()> {
+        self.git(&["add", "--", aipm_core::forge::TASK_FILE])
+            .await?;
+        self.git(&["commit", "--quiet", "--no-verify", "-m", message])
+            .await?;
+        self.start = self.head().await?;
+        Ok(())
+    }
+
+    /// A file as committed at HEAD, when this attempt's commits changed it:
+    /// `Ok(None)` when they did not; `Err(reason)` when it is not a regular
+    /// file or is larger than `max` bytes (it is then not read).
+    pub async fn committed_file(
+        &self,
+        path: &str,
+        max: u64,
+    ) -> Result<Option<std::result::Result<Vec<u8>, String>>> {
+        let changed = self
+            .git(&["diff", "--name-only", &self.start, "HEAD", "--", path])
+            .await?;
+        if changed.is_empty() {
+            return Ok(None);
+        }
+        // `<mode> <type> <object> <size>\t<path>`; nothing when it was deleted.
+        let entry = self.git(&["ls-tree", "-l", "HEAD", "--", path]).await?;
+        let Some((meta, _)) = entry.split_once('\t') else {
+            return Ok(Some(Err(format!("{path} was deleted"))));
+        };
+        let fields: Vec<&str> = meta.split_whitespace().collect();
+        let [mode, kind, object, size] = fields[..] else {
+            return Ok(Some(Err(format!("{path}: unexpected tree entry"))));
+        };
+        if kind != "blob" || !(mode == "100644" || mode == "100755") {
+            return Ok(Some(Err(format!("{path} is not a regular file"))));
+        }
+        let size: u64 = size.parse().unwrap_or(u64::MAX);
+        if size > max {
+            return Ok(Some(Err(format!(
+                "{path} is {size} bytes; at most {max} are read"
+            ))));
+        }
+        let out = Command::new("git")
+            .current_dir(&self.dir)
+            .args(["cat-file", "blob", object])
+            .kill_on_drop(true)
+            .output()
+            .await
+            .map_err(|e| Error::internal("running git", e))?;
+        if !out.status.success() {
+            return Err(Error::internal(
+                "git cat-file",
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            ));
+        }
+        Ok(Some(Ok(out.stdout)))
+    }
+
     pub async fn push(&self) -> Result<()> {
         let refspec = format!("HEAD:refs/heads/{}", self.branch);
         self.git(&["push", "--quiet", "origin", &refspec])

@@ -12,7 +12,7 @@ use aipm_core::codegen::CodeGen;
 use aipm_core::codegen::RunLog;
 use aipm_core::config::{self, ConfigError};
 use aipm_core::domain::{
-    CodeRun, RunId, RunStatus, RunSummary, Timestamp, VerifyOutcome, WorkerBeat,
+    AcceptanceOutcome, CodeRun, RunId, RunStatus, RunSummary, Timestamp, VerifyOutcome, WorkerBeat,
 };
 use aipm_core::error::{Error, Result};
 use aipm_core::queue::{Delivery, MAX_RECEIVES};
@@ -450,11 +450,36 @@ impl Worker {
         let scratch = ScratchDir(dir.clone());
         log.line(&format!("[aipm] checking out {} ", run.branch_name))
             .await?;
-        let checkout = Checkout::clone(remote, &run.branch_name, dir.clone()).await?;
+        let mut checkout = Checkout::clone(remote, &run.branch_name, dir.clone()).await?;
         let task_path = dir.join("TASK.md");
-        let task = tokio::fs::read_to_string(&task_path)
+        let mut task = tokio::fs::read_to_string(&task_path)
             .await
             .map_err(|e| Error::internal("reading TASK.md from the branch", e))?;
+        if let Some(attempt) = run.current_attempt() {
+            if let Some(message) = &attempt.message {
+                // A follow-up: its message goes at the end of TASK.md, and the
+                // branch keeps it with the attempt's work.
+                task.push_str(&aipm_core::codegen::task_md::follow_up_section(
+                    attempt.number,
+                    attempt.trigger.as_str(),
+                    message,
+                ));
+                tokio::fs::write(&task_path, &task)
+                    .await
+                    .map_err(|e| Error::internal("writing TASK.md", e))?;
+                checkout
+                    .commit_task(&format!(
+                        "TASK.md: follow-up for attempt {} of AIPM run {}",
+                        attempt.number, run.run_id
+                    ))
+                    .await?;
+                log.line(&format!(
+                    "[aipm] follow-up from {}: TASK.md carries its message",
+                    attempt.trigger.as_str()
+                ))
+                .await?;
+            }
+        }
         let mut command = self
             .codegen
             .agents
@@ -588,6 +613,7 @@ impl Worker {
                     ))
                     .await?;
                     checkout.push().await?;
+                    summary.acceptance = self.acceptance(run, &checkout, failed, log).await?;
                     if failed {
                         (
                             RunStatus::Failed,
@@ -604,6 +630,77 @@ impl Worker {
         };
         drop(scratch);
         Ok((outcome.0, outcome.1, Some(summary)))
+    }
+
+    /// Read the agent's `.aipm/acceptance.json` from the pushed branch, when
+    /// this attempt changed it, and record its results on the story's tests.
+    async fn acceptance(
+        &self,
+        run: &CodeRun,
+        checkout: &Checkout,
+        verify_failed: bool,
+        log: &RunLog,
+    ) -> Result<Option<AcceptanceOutcome>> {
+        use aipm_core::codegen::acceptance::{self, ACCEPTANCE_FILE, MAX_ACCEPTANCE_BYTES};
+        let Some(read) = checkout
+            .committed_file(ACCEPTANCE_FILE, MAX_ACCEPTANCE_BYTES)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let claims = match read.and_then(|bytes| acceptance::parse(&bytes)) {
+            Ok(claims) => claims,
+            Err(reason) => {
+                log.line(&format!("[aipm] acceptance results not read: {reason}"))
+                    .await?;
+                return Ok(Some(AcceptanceOutcome {
+                    error: Some(reason),
+                    ..Default::default()
+                }));
+            }
+        };
+        let commit = checkout.head().await?;
+        let outcome = acceptance::apply(
+            &self.codegen.backlog,
+            run.story_id,
+            claims,
+            &acceptance::Source {
+                run_id: run.run_id,
+                attempt: run.attempt,
+                commit: &commit,
+                verify_failed,
+            },
+        )
+        .await?;
+        log.line(&format!(
+            "[aipm] acceptance results: {} recorded, {} refused, {} ignored (not tests of story {}){}",
+            outcome.recorded.len(),
+            outcome.refused.len(),
+            outcome.ignored.len(),
+            run.story_id,
+            if outcome.ignored.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ": {}",
+                    outcome
+                        .ignored
+                        .iter()
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        ))
+        .await?;
+        for refused in &outcome.refused {
+            log.line(&format!(
+                "[aipm] acceptance test {} not recorded: {}",
+                refused.test_id, refused.reason
+            ))
+            .await?;
+        }
+        Ok(Some(outcome))
     }
 
     /// Run AIPM_VERIFY_CMD in the checkout, if it is set.

@@ -4,7 +4,7 @@
 use crate::input::{Body, Input};
 use crate::{ApiError, App, Request, Response};
 use aipm_core::codegen::{CodeGen, GenerateRequest, Runs};
-use aipm_core::domain::{RunId, StoryId};
+use aipm_core::domain::{AttemptTrigger, RunId, StoryId};
 use aipm_core::forge::Forge;
 use aipm_core::queue::Queue;
 use http::StatusCode;
@@ -88,6 +88,16 @@ pub async fn cancel_run(app: &App, req: &Request) -> Input<Response> {
 pub async fn retry_run(app: &App, req: &Request) -> Input<Response> {
     let id = RunId(req.id_param("runId")?);
     let run = runs(app).retry(queue(app)?, id).await?;
+    Ok(Response::json(StatusCode::ACCEPTED, &run_json(&run, None)))
+}
+
+pub async fn follow_up_run(app: &App, req: &Request) -> Input<Response> {
+    let id = RunId(req.id_param("runId")?);
+    let body = Body::parse(req)?;
+    let message = body.text("message")?.unwrap_or_default();
+    let run = runs(app)
+        .follow_up(queue(app)?, id, &message, AttemptTrigger::User)
+        .await?;
     Ok(Response::json(StatusCode::ACCEPTED, &run_json(&run, None)))
 }
 

@@ -41,6 +41,7 @@ pub async fn update_test(app: &App, req: &Request) -> Input<Response> {
         when: body.steps("when")?,
         then: body.steps("then")?,
         status: body.label("status", TestStatus::parse)?,
+        evidence: None,
     };
     let test = app
         .backlog

@@ -73,6 +73,7 @@ endpoints!(
     GET_RUN = GetRun => codegen::get_run,
     CANCEL_RUN = CancelRun => codegen::cancel_run,
     RETRY_RUN = RetryRun => codegen::retry_run,
+    FOLLOW_UP_RUN = FollowUpRun => codegen::follow_up_run,
     LIST_PRS = ListPrs => codegen::list_prs,
     STOP_TRACKING = StopTracking => codegen::stop_tracking,
     MERGE_PR = MergePr => codegen::merge_pr,

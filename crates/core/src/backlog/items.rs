@@ -40,6 +40,7 @@ impl NewTest {
             when: self.when.clone(),
             then: self.then.clone(),
             status: self.status,
+            evidence: None,
             created_at: now,
             updated_at: now,
             version: 1,

@@ -3,6 +3,7 @@
 //! branch and reports back to the run, the PR and the story. Every run ends in
 //! a terminal state the user can see; nothing is ever faked.
 
+pub mod acceptance;
 pub mod agent;
 mod log;
 mod runs;
@@ -10,10 +11,12 @@ pub mod task_md;
 
 pub use agent::Agents;
 pub use log::{strip_ansi, RunLog, MAX_LOG_BYTES};
-pub use runs::Runs;
+pub use runs::{check_message, Runs, MAX_FOLLOW_UP_CHARS};
 
 use crate::backlog::Backlog;
-use crate::domain::{CodeRun, Counter, PullRequest, RunId, RunStatus, StoryId, Timestamp};
+use crate::domain::{
+    Attempt, AttemptTrigger, CodeRun, Counter, PullRequest, RunId, RunStatus, StoryId, Timestamp,
+};
 use crate::error::{codes, Error, Result};
 use crate::forge::{Forge, PullRequestRequest};
 use crate::queue::{Job, Queue};
@@ -195,6 +198,12 @@ impl CodeGen {
             cancel_requested: false,
             heartbeat_at: None,
             worker: None,
+            attempts: vec![Attempt {
+                number: 1,
+                trigger: AttemptTrigger::User,
+                message: None,
+                requested_at: now,
+            }],
             version: 1,
         };
         let claim = self

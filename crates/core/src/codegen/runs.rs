@@ -5,7 +5,9 @@
 
 use super::forge_error;
 use crate::backlog::{pr_entries, Backlog, PrEntry};
-use crate::domain::{CodeRun, PullRequest, RunId, RunStatus, StoryId, Timestamp};
+use crate::domain::{
+    Attempt, AttemptTrigger, CodeRun, PullRequest, RunId, RunStatus, StoryId, Timestamp,
+};
 use crate::error::{codes, Error, Result};
 use crate::forge::{Forge, PrState};
 use crate::queue::{Job, Queue};
@@ -129,11 +131,39 @@ impl Runs {
 
     /// Start the next attempt of an ended run, on the same branch and PR.
     pub async fn retry(&self, queue: &dyn Queue, id: RunId) -> Result<CodeRun> {
+        self.next_attempt(queue, id, AttemptTrigger::User, None)
+            .await
+    }
+
+    /// Start the next attempt on the run's branch with a message for the
+    /// agent, carried into TASK.md: what the user (or a review, or CI)
+    /// wants changed in what the earlier attempts did.
+    pub async fn follow_up(
+        &self,
+        queue: &dyn Queue,
+        id: RunId,
+        message: &str,
+        trigger: AttemptTrigger,
+    ) -> Result<CodeRun> {
+        let message = check_message(message)?;
+        self.next_attempt(queue, id, trigger, Some(message)).await
+    }
+
+    async fn next_attempt(
+        &self,
+        queue: &dyn Queue,
+        id: RunId,
+        trigger: AttemptTrigger,
+        message: Option<String>,
+    ) -> Result<CodeRun> {
         let current = self.run_record(id).await?;
         if !current.status.is_terminal() {
             return Err(Error::rule(
                 codes::RUN_IN_PROGRESS,
-                format!("run {id} is still {}; cancel it first", current.status),
+                format!(
+                    "run {id} is still {}; wait for it to end or cancel it first",
+                    current.status
+                ),
                 json!({"runId": id, "status": current.status}),
             ));
         }
@@ -147,6 +177,12 @@ impl Runs {
                     ));
                 }
                 run.attempt += 1;
+                run.attempts.push(Attempt {
+                    number: run.attempt,
+                    trigger,
+                    message: message.clone(),
+                    requested_at: Timestamp::now(),
+                });
                 run.status = RunStatus::Queued;
                 run.started_at = None;
                 run.finished_at = None;
@@ -269,4 +305,26 @@ impl Runs {
             .await?;
         Ok(pr)
     }
+}
+
+/// The longest follow-up message, in characters.
+pub const MAX_FOLLOW_UP_CHARS: usize = 8000;
+
+/// A follow-up's message: not empty, at most [`MAX_FOLLOW_UP_CHARS`].
+pub fn check_message(message: &str) -> Result<String> {
+    let message = message.trim();
+    if message.is_empty() {
+        return Err(Error::invalid(
+            "message",
+            "is empty: say what the next attempt should do",
+        ));
+    }
+    let chars = message.chars().count();
+    if chars > MAX_FOLLOW_UP_CHARS {
+        return Err(Error::invalid(
+            "message",
+            format!("is {chars} characters long; at most {MAX_FOLLOW_UP_CHARS} are allowed"),
+        ));
+    }
+    Ok(message.to_string())
 }

@@ -44,12 +44,16 @@ pub fn render(ctx: &TaskContext<'_>) -> String {
     for t in &ctx.story.acceptance_tests {
         let t = &t.test;
         out.push_str(&format!(
-            "- [ ] **{}**\n    {}\n    {}\n    {}\n",
+            "- [ ] **{}** (test id {})\n    {}\n    {}\n    {}\n",
             t.title,
+            t.id,
             steps("Given", t.given.as_slice()),
             steps("When", t.when.as_slice()),
             steps("Then", t.then.as_slice())
         ));
+    }
+    if !ctx.story.acceptance_tests.is_empty() {
+        out.push_str(&acceptance_section(ctx));
     }
     out.push_str("\n## Constraints\n\n");
     out.push_str("- Change only what this story needs; leave unrelated code as it is.\n");
@@ -75,4 +79,43 @@ pub fn render(ctx: &TaskContext<'_>) -> String {
     }
     out.push('\n');
     out
+}
+
+/// How the agent reports, per test id, how each acceptance criterion is
+/// verified: `.aipm/acceptance.json`, whose schema docs/codegen.md defines.
+fn acceptance_section(ctx: &TaskContext<'_>) -> String {
+    let example: Vec<String> = ctx
+        .story
+        .acceptance_tests
+        .iter()
+        .map(|t| {
+            format!(
+                "    {{\"id\": {}, \"status\": \"pass\", \"evidence\": \"which automated test or check shows it, and its result\"}}",
+                t.test.id
+            )
+        })
+        .collect();
+    format!(
+        "\n## Acceptance results\n\n\
+         For each acceptance criterion above, record how you verified it in \
+         `{file}` (commit it with your changes), by its test id: \
+         `\"status\"` is `\"pass\"` or `\"fail\"`, `\"evidence\"` says in at most \
+         {max} characters which test or check shows it and what it gave. \
+         Leave out a criterion you could not verify. AIPM records these results \
+         on the story's acceptance tests.\n\n```json\n{{\"version\": 1, \"tests\": [\n{}\n]}}\n```\n",
+        example.join(",\n"),
+        file = super::acceptance::ACCEPTANCE_FILE,
+        max = super::acceptance::MAX_EVIDENCE_CHARS,
+    )
+}
+
+/// The section a follow-up attempt adds to the end of TASK.md: what it was
+/// asked for, and by what.
+pub fn follow_up_section(attempt: u32, trigger: &str, message: &str) -> String {
+    format!(
+        "\n## Follow-up (attempt {attempt}, from {trigger})\n\n\
+         This branch already holds earlier work on the story. Keep it, and do what \
+         this follow-up asks:\n\n{}\n",
+        message.trim()
+    )
 }

@@ -1,4 +1,4 @@
-use super::{Steps, StoryId, TestId, TestStatus, Timestamp, Title};
+use super::{RunId, Steps, StoryId, TestId, TestStatus, Timestamp, Title};
 use serde::{Deserialize, Serialize};
 
 /// A Given/When/Then acceptance test of one story, as stored.
@@ -12,9 +12,27 @@ pub struct AcceptanceTest {
     pub when: Steps,
     pub then: Steps,
     pub status: TestStatus,
+    /// What the status rests on, when a code run recorded it (absent
+    /// otherwise; a status set by hand clears it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<TestEvidence>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
+}
+
+/// How a code run verified an acceptance test: the agent's words, the run
+/// and attempt that recorded them, and the commit they describe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestEvidence {
+    pub run_id: RunId,
+    pub attempt: u32,
+    /// The commit of the branch the result was read from.
+    pub commit: String,
+    /// How the test is verified, as the agent wrote it.
+    pub detail: String,
+    pub recorded_at: Timestamp,
 }
 
 /// A partial update of a test; `None` leaves a field as it is (a PATCH without
@@ -26,6 +44,9 @@ pub struct TestChanges {
     pub when: Option<Steps>,
     pub then: Option<Steps>,
     pub status: Option<TestStatus>,
+    /// Evidence for the new status; a status change without evidence
+    /// clears the evidence the test had.
+    pub evidence: Option<TestEvidence>,
 }
 
 impl AcceptanceTest {
@@ -43,7 +64,13 @@ impl AcceptanceTest {
             self.then = v.clone();
         }
         if let Some(v) = changes.status {
+            if v != self.status && changes.evidence.is_none() {
+                self.evidence = None;
+            }
             self.status = v;
+        }
+        if let Some(e) = &changes.evidence {
+            self.evidence = Some(e.clone());
         }
     }
 

@@ -11,12 +11,15 @@ mod task;
 mod time;
 mod values;
 
-pub use acceptance_test::{AcceptanceTest, TestChanges};
+pub use acceptance_test::{AcceptanceTest, TestChanges, TestEvidence};
 pub use dependency::Dependency;
 pub use ids::{parse_id, parse_whole, Counter, ProjectId, RunId, StoryId, TaskId, TestId, MAX_ID};
 pub use project::{AgentNetwork, Project};
 pub use quality::{InvestAnalysis, Warning};
-pub use run::{CodeRun, PullRequest, RunSummary, VerifyOutcome, WorkerBeat};
+pub use run::{
+    AcceptanceOutcome, Attempt, AttemptTrigger, CodeRun, PullRequest, RecordedResult,
+    RefusedResult, ResultStatus, RunSummary, VerifyOutcome, WorkerBeat,
+};
 pub use story::{Story, StoryChanges, StoryContent};
 pub use task::{Task, TaskChanges};
 pub use time::Timestamp;

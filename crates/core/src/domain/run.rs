@@ -1,4 +1,4 @@
-use super::{ProjectId, RunId, RunStatus, StoryId, Timestamp};
+use super::{ProjectId, RunId, RunStatus, StoryId, TestId, TestStatus, Timestamp};
 use crate::forge::PrState;
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +34,50 @@ pub struct CodeRun {
     pub heartbeat_at: Option<Timestamp>,
     /// Which worker holds the run.
     pub worker: Option<String>,
+    /// Every attempt with what started it, oldest first.
+    #[serde(default)]
+    pub attempts: Vec<Attempt>,
     pub version: u64,
+}
+
+impl CodeRun {
+    /// The record of the current attempt, when the run keeps one.
+    pub fn current_attempt(&self) -> Option<&Attempt> {
+        self.attempts.iter().find(|a| a.number == self.attempt)
+    }
+}
+
+/// One attempt of a run: what started it and, for a follow-up, what it asks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    pub number: u32,
+    pub trigger: AttemptTrigger,
+    /// The follow-up's message, carried into TASK.md; none for the first
+    /// attempt and a plain retry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    pub requested_at: Timestamp,
+}
+
+/// What started an attempt: a user (generate, retry, follow-up), a review
+/// comment on the PR, or a failing CI check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttemptTrigger {
+    User,
+    Review,
+    Ci,
+}
+
+impl AttemptTrigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptTrigger::User => "user",
+            AttemptTrigger::Review => "review",
+            AttemptTrigger::Ci => "ci",
+        }
+    }
 }
 
 /// What a finished attempt produced, as the worker checked it.
@@ -47,6 +90,57 @@ pub struct RunSummary {
     pub insertions: u32,
     pub deletions: u32,
     pub verify: Option<VerifyOutcome>,
+    /// What became of the agent's `.aipm/acceptance.json`, when this
+    /// attempt wrote one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptance: Option<AcceptanceOutcome>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResultStatus {
+    Pass,
+    Fail,
+}
+
+impl ResultStatus {
+    pub fn test_status(self) -> TestStatus {
+        match self {
+            ResultStatus::Pass => TestStatus::Pass,
+            ResultStatus::Fail => TestStatus::Fail,
+        }
+    }
+}
+
+/// What became of the results of one attempt, kept in the run's summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AcceptanceOutcome {
+    /// Results recorded on the story's tests.
+    pub recorded: Vec<RecordedResult>,
+    /// Ids in the file that are not tests of the run's story.
+    pub ignored: Vec<u64>,
+    /// Results the backlog's rules (or the verify command) did not let
+    /// through, with the reason.
+    pub refused: Vec<RefusedResult>,
+    /// Why the file was not read at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedResult {
+    pub test_id: TestId,
+    pub status: ResultStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefusedResult {
+    pub test_id: TestId,
+    pub status: ResultStatus,
+    pub reason: String,
 }
 
 /// The verify command's result (`AIPM_VERIFY_CMD`, e.g. the repo's tests).

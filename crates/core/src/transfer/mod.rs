@@ -238,6 +238,7 @@ impl Backlog {
                     when: t.when.clone(),
                     then: t.then.clone(),
                     status: t.status,
+                    evidence: None,
                     created_at: t.created_at,
                     updated_at: t.updated_at,
                     version: 1,
