@@ -1,14 +1,17 @@
 //! The deterministic checks measured on the hand-labeled sets in tests/quality
-//! (see its README): the development set, which the rules are tuned on, and
-//! the held-out set, which they are only scored on. Run with:
+//! (see its README): two development sets, which the rules are tuned on (the
+//! first one in tests/quality, and tests/quality/held-out, the first held-out
+//! set, which became development data once its misses had been read), and the
+//! held-out set in tests/quality/held-out-2, which they are only scored on.
+//! Run with:
 //!
-//!     cargo nextest run -p aipm-shared --test quality_report --no-capture
+//!     cargo nextest run -p aipm-core --test quality_report --no-capture
 //!
-//! `the_development_set_keeps_its_floors` fails when a criterion's precision
-//! or recall on the development set drops below the floor recorded here.
+//! `the_development_sets_keep_their_floors` fails when a criterion's precision
+//! or recall on a development set drops below the floor recorded here.
 //! `the_held_out_set_is_scored` prints precision, recall and F1 on the held-out
 //! set and fails only when the set itself is malformed: a floor there would
-//! invite tuning the rules against it (tests/quality/held-out/README.md).
+//! invite tuning the rules against it (tests/quality/held-out-2/README.md).
 
 use aipm_core::quality::criteria::CRITERIA;
 use aipm_core::quality::{analyze_story, check_then_step, StoryText};
@@ -31,6 +34,22 @@ const DEV_FLOORS: &[(&str, f64, f64)] = &[
     ("minimal", 0.99, 0.99),
     ("unique", 0.89, 0.94),
     ("measurable", 0.98, 0.99),
+];
+
+/// Floors for the first held-out set (tests/quality/held-out), development
+/// data since its misses were read and the rules changed for them.
+const FORMER_HELD_OUT_FLOORS: &[(&str, f64, f64)] = &[
+    ("well-formed", 0.99, 0.99),
+    ("independent", 0.99, 0.99),
+    ("negotiable", 0.99, 0.99),
+    ("valuable", 0.96, 0.99),
+    ("estimable", 0.99, 0.99),
+    ("small", 0.99, 0.99),
+    ("testable", 0.99, 0.99),
+    ("atomic", 0.90, 0.94),
+    ("minimal", 0.99, 0.99),
+    ("unique", 0.99, 0.99),
+    ("measurable", 0.99, 0.99),
 ];
 
 #[derive(Deserialize)]
@@ -211,43 +230,65 @@ fn print(title: &str, scores: &BTreeMap<&str, Score>, misses: bool) {
     }
 }
 
-#[test]
-fn the_development_set_keeps_its_floors() {
-    let stories: Vec<LabeledStory> = labeled("stories.json");
-    let steps: Vec<LabeledStep> = labeled("then-steps.json");
-    let scores = score(&stories, &steps);
-    print("Development set (tests/quality)", &scores, true);
-
+fn below_floors(
+    scores: &BTreeMap<&str, Score>,
+    floors: &[(&str, f64, f64)],
+    set: &str,
+) -> Vec<String> {
     let mut failures = Vec::new();
     for criterion in order() {
         let s = &scores[criterion];
-        let &(_, min_precision, min_recall) = DEV_FLOORS
+        let &(_, min_precision, min_recall) = floors
             .iter()
             .find(|(c, _, _)| *c == criterion)
             .expect("a floor per criterion");
         if s.precision() < min_precision {
             failures.push(format!(
-                "{criterion}: precision {:.2} < {min_precision}",
+                "{set} {criterion}: precision {:.2} < {min_precision}",
                 s.precision()
             ));
         }
         if s.recall() < min_recall {
             failures.push(format!(
-                "{criterion}: recall {:.2} < {min_recall}",
+                "{set} {criterion}: recall {:.2} < {min_recall}",
                 s.recall()
             ));
         }
     }
+    failures
+}
+
+#[test]
+fn the_development_sets_keep_their_floors() {
+    let stories: Vec<LabeledStory> = labeled("stories.json");
+    let steps: Vec<LabeledStep> = labeled("then-steps.json");
+    let scores = score(&stories, &steps);
+    print("Development set (tests/quality)", &scores, true);
+    let mut failures = below_floors(&scores, DEV_FLOORS, "tests/quality");
+
+    let stories: Vec<LabeledStory> = labeled("held-out/stories.json");
+    let steps: Vec<LabeledStep> = labeled("held-out/then-steps.json");
+    let scores = score(&stories, &steps);
+    print(
+        "Second development set (tests/quality/held-out, the former held-out set)",
+        &scores,
+        true,
+    );
+    failures.extend(below_floors(
+        &scores,
+        FORMER_HELD_OUT_FLOORS,
+        "tests/quality/held-out",
+    ));
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
 #[test]
 fn the_held_out_set_is_scored() {
-    let stories: Vec<LabeledStory> = labeled("held-out/stories.json");
-    let steps: Vec<LabeledStep> = labeled("held-out/then-steps.json");
+    let stories: Vec<LabeledStory> = labeled("held-out-2/stories.json");
+    let steps: Vec<LabeledStep> = labeled("held-out-2/then-steps.json");
     let scores = score(&stories, &steps);
     // The misses are listed so a reader can judge them; they are not a to-do
-    // list for the rules (see tests/quality/held-out/README.md).
-    print("Held-out set (tests/quality/held-out)", &scores, true);
-    assert!(stories.len() >= 100 && steps.len() >= 100);
+    // list for the rules (see tests/quality/held-out-2/README.md).
+    print("Held-out set (tests/quality/held-out-2)", &scores, true);
+    assert!(stories.len() >= 150 && steps.len() >= 60);
 }

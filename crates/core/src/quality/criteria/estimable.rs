@@ -95,6 +95,11 @@ fn admitted_unknown(clause: &str) -> Option<&'static str> {
         .or_else(|| research_spike(clause).then_some("a spike"))
 }
 
+/// "(spike)", "(spike first)": a bracketed note asking only for a spike.
+pub(super) fn is_spike_note(inner: &str) -> bool {
+    research_spike(inner) && words(inner).len() <= 4
+}
+
 /// "Spike: compare …", "a time-boxed spike first"; not "a spike in sign-ups".
 fn research_spike(clause: &str) -> bool {
     let w = words(clause);

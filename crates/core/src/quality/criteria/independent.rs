@@ -124,13 +124,47 @@ fn waits_on_other_work(clause: &str) -> Option<&'static str> {
             .copied()
     };
     first(WAITS).or_else(|| {
-        first(NEEDS).filter(|_| names_other_work(clause, &w) || first(FINISHED).is_some())
+        first(NEEDS)
+            .filter(|_| names_other_work(clause, &w) || first(FINISHED).is_some())
+            .filter(|p| !needs_a_rule_or_an_answer(&w, p))
     })
+}
+
+/// "requires a valid licence" is a rule of the feature and "needs
+/// investigation with the vendor" an unknown (`estimable`): neither waits on
+/// other work being finished.
+fn needs_a_rule_or_an_answer(w: &[Word], phrase: &str) -> bool {
+    let Some(at) = find_phrase(w, phrase) else {
+        return false;
+    };
+    let next: Vec<&str> = w[at + phrase.split(' ').count()..]
+        .iter()
+        .take(2)
+        .map(|w| w.lower.as_str())
+        .collect();
+    matches!(
+        next.as_slice(),
+        ["valid", ..]
+            | [_, "valid"]
+            | [
+                "investigation" | "research" | "clarification" | "investigating",
+                ..
+            ]
+    )
 }
 
 /// The phrase by which a clause of the title, want or benefit waits on a
 /// ticket or on named work being finished.
 fn waits_on_pinned_work(clause: &str) -> Option<&'static str> {
+    pinned_wait(clause)
+}
+
+/// Whether a bracketed note waits on a ticket or named work being finished.
+pub(super) fn waits_on_pinned_work_note(clause: &str) -> bool {
+    pinned_wait(clause).is_some()
+}
+
+fn pinned_wait(clause: &str) -> Option<&'static str> {
     let w = words(clause);
     let first = |phrases: &[&'static str]| {
         phrases
@@ -270,6 +304,20 @@ mod tests {
                 w.details
             );
         }
+    }
+
+    #[test]
+    fn a_rule_or_an_open_question_is_not_waiting() {
+        for description in [
+            "Boarding requires a valid pilot licence.",
+            "The firmware format needs investigation with the supplier.",
+        ] {
+            assert_eq!(check(&with_description(description)), None, "{description}");
+        }
+        assert!(check(&with_description(
+            "Requires the supplier contract to be signed."
+        ))
+        .is_some());
     }
 
     #[test]

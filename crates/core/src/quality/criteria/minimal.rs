@@ -11,6 +11,9 @@ use crate::domain::Warning;
 use crate::quality::words::{find_phrase, split_brackets, words};
 use crate::quality::StoryText;
 
+use super::estimable::is_spike_note;
+use super::independent::waits_on_pinned_work_note as waits_on_pinned_work;
+
 pub const CRITERION: &str = "minimal";
 
 /// The longest title that still reads as a name for the story.
@@ -59,7 +62,10 @@ pub fn check(story: &StoryText) -> Option<Warning> {
 /// What in `text` is not the story itself, described for the user.
 fn extra_material(text: &str) -> Option<String> {
     let (body, bracketed) = split_brackets(text);
-    if let Some(inner) = bracketed.iter().find(|inner| !is_acronym(inner)) {
+    if let Some(inner) = bracketed
+        .iter()
+        .find(|inner| !is_acronym(inner) && !is_dependency_note(inner))
+    {
         return Some(format!("\"({})\"", quote(inner, 60)));
     }
     let w = words(&body);
@@ -75,6 +81,14 @@ fn extra_material(text: &str) -> Option<String> {
                 .then(|| format!("a \"{}:\" label", label.to_uppercase())),
         }
     })
+}
+
+/// "(blocked by #88)", "(depends on story 212)", "(spike)": a note that only
+/// says the story waits or needs a spike. `independent` and `estimable` warn
+/// about it and say what to do; calling it clutter as well would count one
+/// problem twice.
+fn is_dependency_note(inner: &str) -> bool {
+    !inner.contains([';', ':', ',']) && (waits_on_pinned_work(inner) || is_spike_note(inner))
 }
 
 /// "(SSO)": an expansion of the words before it, not a note.
@@ -101,6 +115,21 @@ mod tests {
             description: "Reminder at 15:00 (see ADR-12; e.g. Slack). NOTE: copy TBD.",
             ..StoryText::default()
         }
+    }
+
+    #[test]
+    fn a_note_that_only_says_what_it_waits_on_is_left_to_independent() {
+        for title in ["Gift cards (blocked by #412)", "Loyalty tiers (spike)"] {
+            assert!(
+                check(&story(title, "to buy a gift card")).is_none(),
+                "{title}"
+            );
+        }
+        assert!(check(&story(
+            "Gift cards (blocked by #412; see the brand guide)",
+            "to buy one"
+        ))
+        .is_some());
     }
 
     #[test]

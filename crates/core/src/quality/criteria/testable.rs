@@ -8,7 +8,7 @@
 
 use super::finding;
 use crate::domain::Warning;
-use crate::quality::words::{first_phrase, has_quantity};
+use crate::quality::words::{find_phrase, has_quantity, words, Word};
 use crate::quality::StoryText;
 
 pub const CRITERION: &str = "testable";
@@ -47,6 +47,7 @@ const VAGUE_QUALITIES: &[&str] = &[
 ];
 
 pub fn check(story: &StoryText) -> Option<Warning> {
+    let names = product_names(&[story.title, story.i_want, story.description]);
     let (field, quality) = [
         ("title", story.title),
         ("want", story.i_want),
@@ -54,7 +55,7 @@ pub fn check(story: &StoryText) -> Option<Warning> {
     ]
     .into_iter()
     .filter(|(_, text)| !has_quantity(text))
-    .find_map(|(field, text)| first_phrase(text, VAGUE_QUALITIES).map(|q| (field, q)))?;
+    .find_map(|(field, text)| vague_quality(text, &names).map(|q| (field, q)))?;
     let quality = quality.replace(' ', "-");
     Some(finding(
         CRITERION,
@@ -65,6 +66,46 @@ pub fn check(story: &StoryText) -> Option<Warning> {
         ),
         format!("Replace \"{quality}\" with {}.", measure_for(&quality)),
     ))
+}
+
+/// The earliest vague quality in `text` that is not part of a product name.
+fn vague_quality(text: &str, names: &[String]) -> Option<&'static str> {
+    let w = words(text);
+    (0..w.len()).find_map(|i| {
+        VAGUE_QUALITIES.iter().copied().find(|q| {
+            find_phrase(&w[i..], q) == Some(0) && (q.contains(' ') || !in_name(&w, i, names))
+        })
+    })
+}
+
+/// Two capitalised words not at the start of the text, one a quality word:
+/// "a Quick Quote", "an Easy Access account" name a product.
+fn product_names(texts: &[&str]) -> Vec<String> {
+    let mut names = Vec::new();
+    for text in texts {
+        let w = words(text);
+        for i in 1..w.len().saturating_sub(1) {
+            let pair = [&w[i], &w[i + 1]];
+            if pair.iter().all(|x| x.is_capitalized())
+                && pair
+                    .iter()
+                    .any(|x| VAGUE_QUALITIES.contains(&x.lower.as_str()))
+            {
+                names.push(format!("{} {}", w[i].lower, w[i + 1].lower));
+            }
+        }
+    }
+    names
+}
+
+/// Whether the quality word at `i` is part of a product name: "Quick quote"
+/// as a title once the want has named the "Quick Quote".
+fn in_name(w: &[Word], i: usize, names: &[String]) -> bool {
+    let pair = |a: usize| {
+        w.get(a + 1)
+            .is_some_and(|b| names.contains(&format!("{} {}", w[a].lower, b.lower)))
+    };
+    pair(i) || (i > 0 && pair(i - 1))
 }
 
 /// What a measurable version of a quality looks like.
@@ -165,6 +206,22 @@ mod tests {
                 "{title} / {want}"
             );
         }
+    }
+
+    #[test]
+    fn a_product_named_with_a_quality_word_is_a_name() {
+        assert!(check(&story(
+            "Smooth Saver",
+            "to open a Smooth Saver bond",
+            "I earn interest"
+        ))
+        .is_none());
+        assert!(check(&story(
+            "Open a bond",
+            "a smooth bond opening",
+            "I earn interest"
+        ))
+        .is_some());
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub const CRITERION: &str = "valuable";
 /// Words that say nothing about an outcome: being able to, seeing, having.
 const NO_OUTCOME: &[&str] = &[
     "able", "ability", "see", "view", "click", "press", "tap", "use", "there", "way", "option",
+    "receive", "receives", "get", "gets", "have", "has", "about",
 ];
 
 /// Words that give a reason without a benefit: the work is done or required.
@@ -32,6 +33,9 @@ const NON_REASONS: &[&str] = &[
     "necessary",
     "mandatory",
     "implemented",
+    "followed",
+    "process",
+    "ticket",
     "because",
 ];
 

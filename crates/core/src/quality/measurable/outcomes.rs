@@ -106,7 +106,45 @@ const EFFECTS: &[&str] = &[
 /// Effects whose specific thing comes after the verb: what is received,
 /// where the user is sent.
 const RECEIVES: &[&str] = &["receives", "receive", "received", "gets"];
-const REDIRECTS: &[&str] = &["redirected", "redirects", "sent to", "taken to"];
+const REDIRECTS: &[&str] = &[
+    "redirected",
+    "redirects",
+    "sent to",
+    "taken to",
+    "added to",
+    "removed from",
+    "moved to",
+    "recorded with",
+    "saved with",
+    "stored with",
+    "logged with",
+];
+/// Verbs by which a specific thing shows or holds a specific thing, in the
+/// active voice: "the fourth article shows the subscribe prompt", "the
+/// journey plan contains only step-free stations", "calls go straight to
+/// voicemail".
+const SHOWS: &[&str] = &[
+    "shows",
+    "show",
+    "displays",
+    "display",
+    "lists",
+    "contains",
+    "contain",
+    "includes",
+    "include",
+    "has",
+    "have",
+    "carries",
+    "offers",
+    "names",
+    "states",
+    "mentions",
+    "go to",
+    "goes to",
+    "go straight to",
+    "goes straight to",
+];
 /// Things that say nothing specific on their own.
 const GENERIC: &[&str] = &[
     "error",
@@ -261,9 +299,13 @@ fn visible_effect_on_a_specific_thing(w: &[Word]) -> bool {
             return true;
         }
     }
-    [RECEIVES, REDIRECTS]
-        .iter()
-        .any(|verbs| at(verbs).is_some_and(|(i, n)| w[i + n..].iter().take(5).any(specific)))
+    let shows = at(SHOWS).is_some_and(|(i, n)| {
+        w[..i].iter().any(specific) && w[i + n..].iter().take(5).any(specific)
+    });
+    shows
+        || [RECEIVES, REDIRECTS]
+            .iter()
+            .any(|verbs| at(verbs).is_some_and(|(i, n)| w[i + n..].iter().take(5).any(specific)))
 }
 
 /// "the refund status is Approved", "the invoice is marked paid".
