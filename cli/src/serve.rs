@@ -141,7 +141,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let router = axum::Router::new()
         .route_service("/mcp", mcp)
         .fallback(answer)
-        .with_state(server);
+        .with_state(server)
+        // gzip for clients that ask (a 10,000-story tree shrinks to a few
+        // per cent); event streams and small answers are left as they are.
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true));
     println!("AIPM is serving http://{address}/");
     tracing::info!(%address, "listening");
     limits::serve(listener, router, &args.limits, async {
@@ -209,28 +212,26 @@ async fn answer(
         .and_then(|v| v.to_str().ok())
         .map(String::from)
         .unwrap_or_else(|| format!("local-{}-{n}", std::process::id()));
-    let bytes =
-        match tokio::time::timeout(server.body_timeout, to_bytes(body, api::MAX_BODY_BYTES + 1))
-            .await
-        {
-            Ok(Ok(b)) => b.to_vec(),
-            // Past the limit: hand on an oversized marker body so the API answers 413.
-            Ok(Err(_)) => vec![b' '; api::MAX_BODY_BYTES + 1],
-            Err(_) => {
-                let refusal = api::ApiError::new(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "REQUEST_TIMEOUT",
-                    format!(
-                        "the request body did not arrive within {} s",
-                        server.body_timeout.as_secs()
-                    ),
-                );
-                let mut r = into_axum(refusal.into_response(&request_id));
-                r.headers_mut()
-                    .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
-                return r;
-            }
-        };
+    let limit = api::body_limit_for(&parts.method, &path);
+    let bytes = match tokio::time::timeout(server.body_timeout, to_bytes(body, limit + 1)).await {
+        Ok(Ok(b)) => b.to_vec(),
+        // Past the limit: hand on an oversized marker body so the API answers 413.
+        Ok(Err(_)) => vec![b' '; limit + 1],
+        Err(_) => {
+            let refusal = api::ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "REQUEST_TIMEOUT",
+                format!(
+                    "the request body did not arrive within {} s",
+                    server.body_timeout.as_secs()
+                ),
+            );
+            let mut r = into_axum(refusal.into_response(&request_id));
+            r.headers_mut()
+                .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+            return r;
+        }
+    };
     let req = api::Request {
         method: parts.method,
         path,

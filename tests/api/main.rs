@@ -11,5 +11,6 @@ mod errors;
 mod hardening;
 mod items;
 mod quality;
+mod reads;
 mod server;
 mod stories;

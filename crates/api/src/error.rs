@@ -45,14 +45,11 @@ impl ApiError {
         )
     }
 
-    pub fn too_large() -> Self {
+    pub fn too_large(limit: usize) -> Self {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
-            format!(
-                "the request body is larger than {} bytes",
-                super::MAX_BODY_BYTES
-            ),
+            format!("the request body is larger than {limit} bytes"),
         )
     }
 

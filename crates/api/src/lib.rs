@@ -25,8 +25,30 @@ use serde::Serialize;
 use std::sync::Arc;
 use tracing::Instrument;
 
-/// Largest request body accepted.
+/// Largest request body accepted, except by the import.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Largest backlog file `POST /api/import` accepts: a real backlog of ten
+/// thousand stories with their tests is tens of megabytes.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+/// The body limit of an operation.
+pub fn body_limit(operation: Operation) -> usize {
+    if operation == Operation::ImportBacklog {
+        MAX_IMPORT_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
+/// The body limit of the operation a request names (`MAX_BODY_BYTES` when
+/// it names none), for a front door that reads bodies before routing.
+pub fn body_limit_for(method: &Method, path: &str) -> usize {
+    match resolve(method, path) {
+        Resolution::Found { operation, .. } => body_limit(operation),
+        _ => MAX_BODY_BYTES,
+    }
+}
 
 /// A request, as both front doors hand it over.
 #[derive(Debug, Clone, Default)]
@@ -222,11 +244,12 @@ pub async fn respond(app: &App, endpoint: Endpoint, req: Request) -> Response {
     if let Err(e) = guard::check(&app.config, operation, &req.method, &req.headers, has_body) {
         return e.into_response(&req.request_id);
     }
-    if req.body.len() > MAX_BODY_BYTES {
-        return ApiError::too_large().into_response(&req.request_id);
+    if req.body.len() > body_limit(operation) {
+        return ApiError::too_large(body_limit(operation)).into_response(&req.request_id);
     }
     let request_id = req.request_id.clone();
     match (endpoint.handler)(app, &req).await {
+        Ok(response) if req.method == Method::GET => with_etag(response, &req.headers),
         Ok(response) => response,
         Err(err) => {
             let response = err.into_response(&request_id);
@@ -236,6 +259,40 @@ pub async fn respond(app: &App, endpoint: Endpoint, req: Request) -> Response {
             response
         }
     }
+}
+
+/// A 200 answer to a GET carries an ETag (a hash of its body); a request
+/// whose If-None-Match names it gets 304 and no body, so a client polling an
+/// unchanged backlog does not download it again.
+fn with_etag(mut response: Response, headers: &HeaderMap) -> Response {
+    if response.status != StatusCode::OK {
+        return response;
+    }
+    let tag = format!("\"{:016x}\"", fnv1a(&response.body));
+    let matches = headers
+        .get_all(http::header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == tag || t == "*");
+    if let Ok(value) = HeaderValue::from_str(&tag) {
+        response.headers.insert(http::header::ETAG, value);
+    }
+    if matches {
+        response.status = StatusCode::NOT_MODIFIED;
+        response.body.clear();
+        response.headers.remove(http::header::CONTENT_TYPE);
+    }
+    response
+}
+
+/// FNV-1a, 64 bits: stable across processes, so every function and server
+/// gives one body the same tag.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// The local server's answer from a request's head alone, before its body is
@@ -256,8 +313,10 @@ pub fn admit(app: &App, method: &Method, path: &str, headers: &HeaderMap) -> Opt
         guard::announces_body(headers),
     ) {
         Err(e) => e,
-        Ok(()) if guard::content_length(headers).is_some_and(|n| n > MAX_BODY_BYTES as u64) => {
-            ApiError::too_large()
+        Ok(())
+            if guard::content_length(headers).is_some_and(|n| n > body_limit(operation) as u64) =>
+        {
+            ApiError::too_large(body_limit(operation))
         }
         Ok(()) => return None,
     };
