@@ -144,9 +144,9 @@ impl Table {
         ]
     }
 
-    /// What template.yaml's Globals give every function: the table and a
-    /// pair of job queues (fresh ones, on the same emulator).
-    pub async fn deployed_env(&self) -> Vec<(&'static str, String)> {
+    /// A fresh pair of job queues (the jobs and their dead letters) on the
+    /// same emulator: their URLs.
+    pub async fn queues(&self) -> (String, String) {
         static QUEUES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = QUEUES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let sqs = aipm_aws::sqs::SqsQueue::create_queues(
@@ -156,9 +156,15 @@ impl Table {
         )
         .await
         .expect("create the job queues");
+        (sqs.queue_url, sqs.dead_letter_queue_url)
+    }
+
+    /// The table and a pair of job queues (fresh ones, on the same emulator).
+    pub async fn deployed_env(&self) -> Vec<(&'static str, String)> {
+        let (queue, dlq) = self.queues().await;
         let mut env = self.env();
-        env.push(("AIPM_QUEUE_URL", sqs.queue_url));
-        env.push(("AIPM_DLQ_URL", sqs.dead_letter_queue_url));
+        env.push(("AIPM_QUEUE_URL", queue));
+        env.push(("AIPM_DLQ_URL", dlq));
         env.push(("AIPM_SQS_ENDPOINT", self.endpoint.clone()));
         env
     }

@@ -1,7 +1,7 @@
 //! AIPM on AWS: the DynamoDB store (`dynamodb`), the SQS queue (`sqs`) and
 //! secrets from SSM (`ssm`), each behind the feature of the same name, so a
 //! Lambda function links only the clients its operation uses. All share one
-//! SDK configuration (`sdk_config`).
+//! SDK configuration (`shared_config`).
 
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
@@ -10,12 +10,26 @@ pub mod sqs;
 #[cfg(feature = "ssm")]
 pub mod ssm;
 
-/// The AWS SDK's shared configuration for DynamoDB and SQS: the rustls/ring
-/// HTTP client (the SDKs are built without their default TLS stacks, so
-/// without one every call fails with "no HTTP client"; it speaks plain http
-/// to a local emulator too), and the region and endpoint when given
-/// (an endpoint only for an emulator such as moto).
-pub async fn sdk_config(endpoint_url: Option<&str>, region: Option<&str>) -> aws_config::SdkConfig {
+/// The AWS SDK's configuration, loaded once per process and shared by every
+/// client (DynamoDB, SQS, SSM): one credentials provider and its cache, one
+/// region, one HTTP client — the rustls/ring one (the SDKs are built without
+/// their default TLS stacks, so without it every call fails with "no HTTP
+/// client"; it speaks plain http to a local emulator too). Each client sets
+/// its own endpoint, for an emulator only (`endpoint_for`).
+pub async fn shared_config(region: Option<&str>) -> aws_config::SdkConfig {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    // Keyed by region: a process has one, but tests name theirs.
+    static LOADED: Mutex<Option<HashMap<Option<String>, aws_config::SdkConfig>>> = Mutex::new(None);
+    let key = region.map(str::to_string);
+    if let Some(config) = LOADED
+        .lock()
+        .expect("the SDK configuration lock")
+        .get_or_insert_with(HashMap::new)
+        .get(&key)
+    {
+        return config.clone();
+    }
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
             aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
@@ -25,10 +39,29 @@ pub async fn sdk_config(endpoint_url: Option<&str>, region: Option<&str>) -> aws
     if let Some(region) = region {
         loader = loader.region(aws_config::Region::new(region.to_string()));
     }
-    if let Some(endpoint) = endpoint_url {
-        loader = loader.endpoint_url(endpoint);
+    let config = loader.load().await;
+    // Two first callers may both load; either result serves.
+    LOADED
+        .lock()
+        .expect("the SDK configuration lock")
+        .get_or_insert_with(HashMap::new)
+        .entry(key)
+        .or_insert(config)
+        .clone()
+}
+
+/// The shared configuration with a client's own endpoint, when one is given
+/// (an emulator such as moto).
+#[cfg(any(feature = "dynamodb", feature = "sqs", feature = "ssm"))]
+pub(crate) async fn config_for(
+    endpoint_url: Option<&str>,
+    region: Option<&str>,
+) -> aws_config::SdkConfig {
+    let shared = shared_config(region).await;
+    match endpoint_url {
+        Some(endpoint) => shared.into_builder().endpoint_url(endpoint).build(),
+        None => shared,
     }
-    loader.load().await
 }
 
 /// An SDK call's failure as AIPM's error, retryable unless it cannot pass by

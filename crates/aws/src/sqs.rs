@@ -226,7 +226,7 @@ impl SqsQueue {
 }
 
 async fn client(endpoint_url: Option<&str>, region: Option<&str>) -> Client {
-    Client::new(&crate::sdk_config(endpoint_url, region).await)
+    Client::new(&crate::config_for(endpoint_url, region).await)
 }
 
 /// The job of a received message; an undecodable one is skipped (and,

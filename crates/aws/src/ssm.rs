@@ -12,7 +12,14 @@ pub async fn secret_from_env_or_ssm(
     name_var: &str,
 ) -> Result<Option<aipm_core::Secret>> {
     if let Some(name) = std::env::var(name_var).ok().filter(|n| !n.is_empty()) {
-        let sdk = crate::sdk_config(None, std::env::var("AWS_REGION").ok().as_deref()).await;
+        let sdk = crate::config_for(
+            std::env::var("AIPM_SSM_ENDPOINT")
+                .ok()
+                .filter(|e| !e.is_empty())
+                .as_deref(),
+            std::env::var("AWS_REGION").ok().as_deref(),
+        )
+        .await;
         let client = aws_sdk_ssm::Client::new(&sdk);
         let out = client
             .get_parameter()

@@ -1,12 +1,12 @@
 //! The Lambda front door: API Gateway HTTP API (payload 2.0) events in and
 //! out, and the wiring of a function. A function's `main` builds what its
-//! operation uses — the DynamoDB store always (`app`), the LLM (`llm`,
+//! operation uses — the DynamoDB store (`app`, feature `store`; `version`
+//! keeps no data: `app_without_store`), the LLM (`llm`,
 //! feature `llm`), code generation (`codegen`, feature `codegen`), the queue
 //! alone (`queue`, feature `queue`) — and serves its one endpoint (`serve`).
 //! API Gateway routes and answers CORS preflights itself.
 
 use aipm_api::{respond, ApiConfig, App, Endpoint, Request, Response};
-use aipm_aws::dynamodb::{DynamoConfig, DynamoStore};
 use aipm_core::backlog::Backlog;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
@@ -86,10 +86,12 @@ pub async fn handle_event(
     .await
 }
 
-/// The app every function starts from: the DynamoDB store of `AIPM_TABLE`
-/// (see `DynamoConfig::from_env`) and the API settings. Built once per
-/// execution environment, outside the handler.
+/// The app every function but `version` starts from: the DynamoDB store of
+/// `AIPM_TABLE` (see `DynamoConfig::from_env`) and the API settings. Built
+/// once per execution environment, outside the handler.
+#[cfg(feature = "store")]
 pub async fn app() -> Result<App, Error> {
+    use aipm_aws::dynamodb::{DynamoConfig, DynamoStore};
     tracing_init();
     let config = DynamoConfig::from_env()?;
     let store = DynamoStore::connect(&config).await?;
@@ -99,15 +101,13 @@ pub async fn app() -> Result<App, Error> {
     ))
 }
 
-/// The app of an operation that answers without the store (`version`): the
-/// DynamoDB client is built but makes no call, so the function needs no
-/// table rights (its policy in template.yaml has none).
-pub async fn app_without_store_calls() -> Result<App, Error> {
+/// The app of an operation that keeps no data (`version`): no store client
+/// is linked or built (`NoStore` refuses any call), so the function needs
+/// neither `AIPM_TABLE` nor table rights.
+pub async fn app_without_store() -> Result<App, Error> {
     tracing_init();
-    let config = DynamoConfig::from_env()?;
-    let store = DynamoStore::unwarmed(&config).await;
     Ok(App::new(
-        Backlog::new(Arc::new(store)),
+        Backlog::new(Arc::new(aipm_core::store::NoStore)),
         ApiConfig::from_env(),
     ))
 }

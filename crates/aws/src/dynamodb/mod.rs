@@ -87,7 +87,7 @@ impl DynamoStore {
 
     /// The client alone, making no call until the store is used.
     pub async fn unwarmed(config: &DynamoConfig) -> Self {
-        let sdk = crate::sdk_config(config.endpoint_url.as_deref(), config.region.as_deref()).await;
+        let sdk = crate::config_for(config.endpoint_url.as_deref(), config.region.as_deref()).await;
         DynamoStore {
             client: Client::new(&sdk),
             table: config.table.clone(),

@@ -14,6 +14,9 @@ use crate::error::Result;
 use async_trait::async_trait;
 use std::time::Duration;
 
+mod absent;
+pub use absent::NoStore;
+
 /// What a write expects to find, checked atomically with the write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
