@@ -3,7 +3,7 @@
 //! the user only a request id.
 
 use super::Response;
-use aipm_core::error::{codes, Error};
+use aipm_core::error::{Error, Refusal, Rule};
 use http::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -15,6 +15,9 @@ pub struct ApiError {
     pub details: Option<Value>,
     /// For faults: what to log, never shown.
     cause: Option<String>,
+    /// Warnings the client may accept: repeated at the top level, where the
+    /// original AIPM's clients read them.
+    warnings: bool,
 }
 
 impl ApiError {
@@ -25,6 +28,7 @@ impl ApiError {
             code: Some(code),
             details: None,
             cause: None,
+            warnings: false,
         }
     }
 
@@ -78,11 +82,7 @@ impl ApiError {
             body["code"] = json!(code);
         }
         if let Some(details) = self.details {
-            // The original AIPM's clients read the warnings at the top level.
-            if matches!(
-                self.code,
-                Some(codes::INVEST_WARNINGS | codes::MEASURABILITY_WARNINGS)
-            ) {
+            if self.warnings {
                 body["warnings"] = details["warnings"].clone();
                 body["suggestions"] = details["suggestions"].clone();
             }
@@ -95,12 +95,12 @@ impl ApiError {
     }
 }
 
-fn rule_status(code: &str) -> StatusCode {
-    match code {
-        codes::CYCLE | codes::INVALID_COMPONENTS => StatusCode::BAD_REQUEST,
-        // The forge (GitHub, the local repository) refused or failed.
-        "FORGE_ERROR" | codes::FORGE_UNAUTHORIZED => StatusCode::BAD_GATEWAY,
-        _ => StatusCode::CONFLICT,
+/// The status of each kind of rule refusal: the one place it is decided.
+fn rule_status(rule: Rule) -> StatusCode {
+    match rule.refusal() {
+        Refusal::BadRequest => StatusCode::BAD_REQUEST,
+        Refusal::Conflict => StatusCode::CONFLICT,
+        Refusal::Upstream => StatusCode::BAD_GATEWAY,
     }
 }
 
@@ -115,6 +115,7 @@ impl From<Error> for ApiError {
                 code,
                 details: Some(json!({ "field": field, "reason": reason })),
                 cause: None,
+                warnings: false,
             },
             Error::NotFound { entity, id } => ApiError {
                 status: StatusCode::NOT_FOUND,
@@ -122,6 +123,7 @@ impl From<Error> for ApiError {
                 code,
                 details: Some(json!({ "entity": entity, "id": id })),
                 cause: None,
+                warnings: false,
             },
             Error::VersionConflict {
                 entity,
@@ -139,17 +141,23 @@ impl From<Error> for ApiError {
                     "currentVersion": actual,
                 })),
                 cause: None,
+                warnings: false,
             },
-            Error::Rule {
-                code: rule,
-                details,
-                ..
-            } => ApiError {
+            Error::AlreadyExists { entity, id } => ApiError {
+                status: StatusCode::CONFLICT,
+                message,
+                code,
+                details: Some(json!({ "entity": entity, "id": id })),
+                cause: None,
+                warnings: false,
+            },
+            Error::Rule { rule, details, .. } => ApiError {
                 status: rule_status(rule),
                 message,
                 code,
                 details: Some(details),
                 cause: None,
+                warnings: rule.is_warnings(),
             },
             Error::Internal { .. } => ApiError {
                 status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -157,6 +165,7 @@ impl From<Error> for ApiError {
                 code: Some("INTERNAL"),
                 details: None,
                 cause: Some(format!("{e:#}")),
+                warnings: false,
             },
         }
     }

@@ -6,7 +6,7 @@ use super::json::Refusal;
 use super::{ApiError, Request};
 use aipm_core::domain::{parse_id, parse_whole, MAX_ID};
 use aipm_core::domain::{Component, Email, Hours, Steps, Title};
-use aipm_core::error::codes;
+use aipm_core::error::Rule;
 use http::StatusCode;
 use serde_json::{json, Map, Value};
 
@@ -281,7 +281,7 @@ impl Body {
             let allowed: Vec<&str> = Component::ALL.iter().map(|c| c.label()).collect();
             ApiError::new(
                 StatusCode::BAD_REQUEST,
-                codes::INVALID_COMPONENTS,
+                Rule::InvalidComponents.code(),
                 format!("{name}: {reason}"),
             )
             .with_details(json!({"field": name, "reason": reason, "allowed": allowed}))

@@ -23,10 +23,16 @@ pub enum Error {
         actual: Option<u64>,
     },
 
-    /// A rule of the product refused the change (STORY_STATUS_BLOCKED, CYCLE, …).
+    /// The item a write expects to be absent exists already (a second
+    /// creator lost the race).
+    #[error("{entity} {id} already exists")]
+    AlreadyExists { entity: &'static str, id: String },
+
+    /// A rule of the product refused the change; `details` say which items
+    /// and values it is about.
     #[error("{message}")]
     Rule {
-        code: &'static str,
+        rule: Rule,
         message: String,
         details: Value,
     },
@@ -58,9 +64,9 @@ impl Error {
         }
     }
 
-    pub fn rule(code: &'static str, message: impl Into<String>, details: Value) -> Self {
+    pub fn rule(rule: Rule, message: impl Into<String>, details: Value) -> Self {
         Error::Rule {
-            code,
+            rule,
             message: message.into(),
             details,
         }
@@ -97,7 +103,8 @@ impl Error {
             Error::Invalid { .. } => Some("VALIDATION_ERROR"),
             Error::NotFound { .. } => Some("NOT_FOUND"),
             Error::VersionConflict { .. } => Some("VERSION_CONFLICT"),
-            Error::Rule { code, .. } => Some(code),
+            Error::AlreadyExists { .. } => Some("ALREADY_EXISTS"),
+            Error::Rule { rule, .. } => Some(rule.code()),
             Error::Internal { .. } => None,
         }
     }
@@ -114,22 +121,127 @@ impl Error {
     }
 }
 
-/// Rule codes shared with the original AIPM's clients, and the new ones.
-pub mod codes {
-    pub const STORY_STATUS_BLOCKED: &str = "STORY_STATUS_BLOCKED";
-    /// A passing test of a Done story cannot leave Pass while the story is Done.
-    pub const STORY_DONE: &str = "STORY_DONE";
-    pub const INVEST_WARNINGS: &str = "INVEST_WARNINGS";
-    pub const MEASURABILITY_WARNINGS: &str = "MEASURABILITY_WARNINGS";
-    pub const INVALID_COMPONENTS: &str = "INVALID_COMPONENTS";
-    pub const CYCLE: &str = "CYCLE";
-    pub const RUN_IN_PROGRESS: &str = "RUN_IN_PROGRESS";
+/// The rules of the product that can refuse a request, each with the code
+/// clients rely on (the original AIPM's, and the new ones) and the kind of
+/// refusal, which the HTTP layer maps to a status in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// A story cannot be Done: tests missing or failing, children not Done.
+    StoryStatusBlocked,
+    /// A Done story's work cannot be reopened (a passing test leaving Pass,
+    /// a new task or test) while the story is Done.
+    StoryDone,
+    /// The story has INVEST warnings and they were not accepted.
+    InvestWarnings,
+    /// A Then step names no observable outcome and it was not accepted.
+    MeasurabilityWarnings,
+    /// A component is not in the catalog.
+    InvalidComponents,
+    /// The new parent is the story itself or one of its descendants.
+    Cycle,
+    /// The story already depends on that story.
+    DependencyExists,
+    /// The story (or the run) has a code run that has not ended.
+    RunInProgress,
+    /// The run ended already: there is nothing to cancel.
+    RunNotActive,
     /// The forge cannot squash the PR's branch into its base without conflicts.
-    pub const MERGE_CONFLICT: &str = "MERGE_CONFLICT";
+    MergeConflict,
     /// A local forge will not move a branch that a working tree has checked out.
-    pub const BASE_CHECKED_OUT: &str = "BASE_CHECKED_OUT";
+    BaseCheckedOut,
     /// The PR is closed or merged already.
-    pub const PR_NOT_OPEN: &str = "PR_NOT_OPEN";
+    PrNotOpen,
     /// The forge refused the credentials (missing, expired or without rights).
-    pub const FORGE_UNAUTHORIZED: &str = "FORGE_UNAUTHORIZED";
+    ForgeUnauthorized,
+    /// The forge (GitHub, the local repository) refused or failed otherwise.
+    ForgeError,
+    /// The change would leave an item without its story or parent.
+    Integrity,
+}
+
+/// What kind of refusal a rule is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The request itself is wrong (HTTP 400).
+    BadRequest,
+    /// The request is well-formed, but the backlog's state refuses it (409).
+    Conflict,
+    /// A system the request reaches through (the forge) refused it (502).
+    Upstream,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 15] = [
+        Rule::StoryStatusBlocked,
+        Rule::StoryDone,
+        Rule::InvestWarnings,
+        Rule::MeasurabilityWarnings,
+        Rule::InvalidComponents,
+        Rule::Cycle,
+        Rule::DependencyExists,
+        Rule::RunInProgress,
+        Rule::RunNotActive,
+        Rule::MergeConflict,
+        Rule::BaseCheckedOut,
+        Rule::PrNotOpen,
+        Rule::ForgeUnauthorized,
+        Rule::ForgeError,
+        Rule::Integrity,
+    ];
+
+    /// The machine-readable code of the API's answer.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Rule::StoryStatusBlocked => "STORY_STATUS_BLOCKED",
+            Rule::StoryDone => "STORY_DONE",
+            Rule::InvestWarnings => "INVEST_WARNINGS",
+            Rule::MeasurabilityWarnings => "MEASURABILITY_WARNINGS",
+            Rule::InvalidComponents => "INVALID_COMPONENTS",
+            Rule::Cycle => "CYCLE",
+            Rule::DependencyExists => "DEPENDENCY_EXISTS",
+            Rule::RunInProgress => "RUN_IN_PROGRESS",
+            Rule::RunNotActive => "RUN_NOT_ACTIVE",
+            Rule::MergeConflict => "MERGE_CONFLICT",
+            Rule::BaseCheckedOut => "BASE_CHECKED_OUT",
+            Rule::PrNotOpen => "PR_NOT_OPEN",
+            Rule::ForgeUnauthorized => "FORGE_UNAUTHORIZED",
+            Rule::ForgeError => "FORGE_ERROR",
+            Rule::Integrity => "INTEGRITY",
+        }
+    }
+
+    pub const fn refusal(self) -> Refusal {
+        match self {
+            Rule::Cycle | Rule::InvalidComponents => Refusal::BadRequest,
+            Rule::ForgeUnauthorized | Rule::ForgeError => Refusal::Upstream,
+            Rule::StoryStatusBlocked
+            | Rule::StoryDone
+            | Rule::InvestWarnings
+            | Rule::MeasurabilityWarnings
+            | Rule::DependencyExists
+            | Rule::RunInProgress
+            | Rule::RunNotActive
+            | Rule::MergeConflict
+            | Rule::BaseCheckedOut
+            | Rule::PrNotOpen
+            | Rule::Integrity => Refusal::Conflict,
+        }
+    }
+
+    /// Warnings a client may accept and send again (`acceptWarnings`); the
+    /// original AIPM's clients read them at the top level of the answer.
+    pub const fn is_warnings(self) -> bool {
+        matches!(self, Rule::InvestWarnings | Rule::MeasurabilityWarnings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_has_its_own_code() {
+        let codes: std::collections::BTreeSet<_> = Rule::ALL.iter().map(|r| r.code()).collect();
+        assert_eq!(codes.len(), Rule::ALL.len());
+    }
 }

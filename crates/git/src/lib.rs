@@ -9,7 +9,7 @@ mod record;
 
 use self::git::{MergeTree, Repo};
 use self::record::{NewPull, PullRecord, PullRecords, RecordComment};
-use aipm_core::error::{codes, Error, Result};
+use aipm_core::error::{Error, Result, Rule};
 use aipm_core::forge::{
     diffstat, escape_path, Forge, GitRemote, PrState, PullRequestInfo, PullRequestRequest,
     TASK_FILE,
@@ -138,7 +138,7 @@ impl Forge for LocalGitForge {
         }
         if repo.checked_out_branches().await?.contains(&record.base) {
             return Err(Error::rule(
-                codes::BASE_CHECKED_OUT,
+                Rule::BaseCheckedOut,
                 format!(
                     "PR #{number} was not merged because its base branch {} is \
                      checked out in a working tree of {repo_path}; merging would change that \
@@ -151,7 +151,7 @@ impl Forge for LocalGitForge {
         }
         let missing = |branch: &str| {
             Error::rule(
-                codes::PR_NOT_OPEN,
+                Rule::PrNotOpen,
                 format!("PR #{number} cannot be merged: branch {branch} no longer exists"),
                 json!({ "number": number, "branch": branch }),
             )
@@ -168,7 +168,7 @@ impl Forge for LocalGitForge {
             MergeTree::Clean { tree } => tree,
             MergeTree::Conflicts { files } => {
                 return Err(Error::rule(
-                    codes::MERGE_CONFLICT,
+                    Rule::MergeConflict,
                     format!(
                         "PR #{number} was not merged because {} conflicts with {} \
                          in {}; update the branch and try again",
@@ -260,7 +260,7 @@ fn not_open(record: &PullRecord) -> Error {
         PrState::Merged => "merged",
     };
     Error::rule(
-        codes::PR_NOT_OPEN,
+        Rule::PrNotOpen,
         format!("PR #{} is {state} already", record.number),
         json!({ "number": record.number, "state": state }),
     )

@@ -101,7 +101,7 @@ fn push_commit(root: &TempDir, repo: &Path, branch: &str, file: &str, text: &str
 
 fn rule_code(error: &Error) -> Option<&'static str> {
     match error {
-        Error::Rule { code, .. } => Some(code),
+        Error::Rule { rule, .. } => Some(rule.code()),
         _ => None,
     }
 }

@@ -6,7 +6,7 @@ mod api;
 pub use self::api::RetryPolicy;
 
 use self::api::{GitHubApi, Reply};
-use aipm_core::error::{codes, Error, Result};
+use aipm_core::error::{Error, Result, Rule};
 use aipm_core::forge::{
     diffstat, escape_path as escape, Forge, GitRemote, PrState, PullRequestInfo,
     PullRequestRequest, TASK_FILE,
@@ -186,7 +186,7 @@ impl Forge for GitHubForge {
         // 409: the head moved while merging.
         if matches!(reply.status.as_u16(), 405 | 409) {
             return Err(Error::rule(
-                codes::MERGE_CONFLICT,
+                Rule::MergeConflict,
                 format!(
                     "GitHub would not squash-merge PR #{number} in {repo}: {}",
                     reply.message()
@@ -197,7 +197,7 @@ impl Forge for GitHubForge {
         let merge: Merge = self.expect_pr(&repo, number, "merging", reply)?;
         if !merge.merged {
             return Err(Error::rule(
-                codes::MERGE_CONFLICT,
+                Rule::MergeConflict,
                 format!(
                     "GitHub did not merge PR #{number} in {repo}: {}",
                     merge.message.unwrap_or_default()
@@ -371,7 +371,7 @@ fn refusal(repo: &RepoName, doing: &str, reply: &Reply) -> Error {
     let message = reply.message();
     match reply.status {
         StatusCode::UNAUTHORIZED => Error::rule(
-            codes::FORGE_UNAUTHORIZED,
+            Rule::ForgeUnauthorized,
             format!(
                 "GitHub rejected the token while {doing} in {repo} ({message}): it is missing, \
                  expired or revoked; configure a valid GitHub token"
@@ -379,7 +379,7 @@ fn refusal(repo: &RepoName, doing: &str, reply: &Reply) -> Error {
             json!({ "status": 401 }),
         ),
         StatusCode::FORBIDDEN => Error::rule(
-            codes::FORGE_UNAUTHORIZED,
+            Rule::ForgeUnauthorized,
             format!(
                 "GitHub refused {doing} in {repo} ({message}): the token lacks rights; it needs \
                  contents: write and pull requests: write on the repository (classic token: repo)"

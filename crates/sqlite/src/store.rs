@@ -310,7 +310,7 @@ fn apply_all<'a>(conn: &mut Connection, writes: impl IntoIterator<Item = &'a Wri
             if f.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
             Error::rule(
-                "INTEGRITY",
+                aipm_core::error::Rule::Integrity,
                 "the change would leave an item without its story or parent",
                 serde_json::json!({}),
             )

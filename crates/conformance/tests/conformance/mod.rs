@@ -543,10 +543,10 @@ pub async fn done_needs_at_least_one_test(f: Fixture) {
         .update_story(s.id, None, status_change(StoryStatus::Done), true)
         .await
         .unwrap_err();
-    let Error::Rule { code, details, .. } = &err else {
+    let Error::Rule { rule, details, .. } = &err else {
         panic!("{err}")
     };
-    assert_eq!(*code, "STORY_STATUS_BLOCKED");
+    assert_eq!(*rule, aipm_core::error::Rule::StoryStatusBlocked);
     assert_eq!(details["missingTests"], true);
 }
 

@@ -7,7 +7,7 @@ use crate::domain::{
     AcceptanceTest, Counter, Dependency, Email, Hours, Relationship, Steps, StoryId, StoryStatus,
     Task, TaskChanges, TaskId, TaskStatus, TestChanges, TestId, TestStatus, Timestamp, Title,
 };
-use crate::error::{codes, Error, Result};
+use crate::error::{Error, Result, Rule};
 use crate::store::{Expect, Write};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -125,7 +125,7 @@ impl Backlog {
             {
                 // The story is Done with this test counted as Pass (rule 2).
                 return Err(Error::rule(
-                    codes::STORY_DONE,
+                    Rule::StoryDone,
                     format!(
                         "story {} is Done with acceptance test {id} passing; move the story \
                          out of Done before changing the test's status",
@@ -316,11 +316,8 @@ impl Backlog {
                     super::held_item_gone(e, ("dependency", format!("{story_id}->{depends_on}")))
                 })
                 .map_err(|e| match e {
-                    Error::Rule {
-                        code: "ALREADY_EXISTS",
-                        ..
-                    } => Error::rule(
-                        "DEPENDENCY_EXISTS",
+                    Error::AlreadyExists { .. } => Error::rule(
+                        Rule::DependencyExists,
                         format!("story {story_id} already depends on story {depends_on}"),
                         serde_json::json!({"storyId": story_id, "dependsOnStoryId": depends_on}),
                     ),

@@ -113,7 +113,7 @@ impl Backlog {
             return Ok(());
         }
         Err(Error::rule(
-            crate::error::codes::STORY_DONE,
+            crate::error::Rule::StoryDone,
             format!(
                 "story {} is Done; {what} would leave it Done with unfinished work: \
                  move the story out of Done first",

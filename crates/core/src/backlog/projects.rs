@@ -34,10 +34,7 @@ impl Backlog {
         {
             Ok(()) => Ok(project),
             // Another process created it first.
-            Err(Error::Rule {
-                code: "ALREADY_EXISTS",
-                ..
-            }) => self.project(Project::DEFAULT_ID).await,
+            Err(Error::AlreadyExists { .. }) => self.project(Project::DEFAULT_ID).await,
             Err(e) => Err(e),
         }
     }

@@ -3,7 +3,7 @@
 //! client accepts them, and the analysis is stored on the story either way.
 
 use crate::domain::{Steps, Story};
-use crate::error::{codes, Error, Result};
+use crate::error::{Error, Result, Rule};
 use crate::quality::{self, StoryText};
 use serde_json::json;
 
@@ -33,7 +33,7 @@ pub(super) fn check_story(
         .filter(|s| !s.is_empty())
         .collect();
     Err(Error::rule(
-        codes::INVEST_WARNINGS,
+        Rule::InvestWarnings,
         format!(
             "The story has {} INVEST warning(s) ({}); revise it, or send \"acceptWarnings\": true to save it anyway.",
             warnings.len(),
@@ -50,7 +50,7 @@ pub(super) fn check_then_steps(then: &Steps, accept_warnings: bool) -> Result<()
         return Ok(());
     }
     Err(Error::rule(
-        codes::MEASURABILITY_WARNINGS,
+        Rule::MeasurabilityWarnings,
         format!(
             "{} Then step(s) do not name an observable outcome (a number with a unit, a status code, a visible effect); \
              revise them, or send \"acceptWarnings\": true to save anyway.",

@@ -6,7 +6,7 @@ use crate::domain::{
     AcceptanceTest, Counter, Email, InvestAnalysis, ProjectId, Story, StoryChanges, StoryContent,
     StoryId, StoryStatus, TestStatus, Timestamp, Title,
 };
-use crate::error::{codes, Error, Result};
+use crate::error::{Error, Result, Rule};
 use crate::store::{Expect, ProjectContents, Write};
 use serde::Serialize;
 use serde_json::json;
@@ -71,7 +71,7 @@ impl DonePrerequisites {
             ));
         }
         Error::rule(
-            codes::STORY_STATUS_BLOCKED,
+            Rule::StoryStatusBlocked,
             format!("Story {story} cannot be Done: {}.", reasons.join("; ")),
             serde_json::to_value(&self).expect("plain data serializes"),
         )
@@ -382,7 +382,7 @@ impl Backlog {
         };
         if parent == story.id {
             return Err(Error::rule(
-                codes::CYCLE,
+                Rule::Cycle,
                 format!("story {} cannot be its own parent", story.id),
                 json!({"field": "parentId", "storyId": story.id, "parentId": parent}),
             ));
@@ -395,7 +395,7 @@ impl Backlog {
         })?;
         if lineage.iter().any(|ancestor| ancestor.id == story.id) {
             return Err(Error::rule(
-                codes::CYCLE,
+                Rule::Cycle,
                 format!(
                     "story {parent} is a descendant of story {}; the move would make a cycle",
                     story.id
@@ -441,7 +441,7 @@ impl Backlog {
                 let before = self.subtree_contents(&root).await?;
                 if let Some(active) = before.runs.iter().find(|r| !r.status.is_terminal()) {
                     return Err(Error::rule(
-                        codes::RUN_IN_PROGRESS,
+                        Rule::RunInProgress,
                         format!(
                             "story {} has code run {} in progress; cancel it before deleting",
                             active.story_id, active.run_id

@@ -17,7 +17,7 @@ use crate::backlog::Backlog;
 use crate::domain::{
     Attempt, AttemptTrigger, CodeRun, Counter, PullRequest, RunId, RunStatus, StoryId, Timestamp,
 };
-use crate::error::{codes, Error, Result};
+use crate::error::{Error, Result, Rule};
 use crate::forge::{Forge, PullRequestRequest};
 use crate::queue::{Job, Queue};
 use crate::store::{Expect, Write};
@@ -134,7 +134,7 @@ fn forge_error(e: Error) -> Error {
         Error::Internal {
             context, source, ..
         } => Error::rule(
-            "FORGE_ERROR",
+            Rule::ForgeError,
             format!("the forge refused or failed: {context}: {source}"),
             json!({}),
         ),
@@ -170,7 +170,7 @@ impl CodeGen {
         })?;
         if !story.invest_analysis.warnings.is_empty() && !request.accept_warnings {
             return Err(Error::rule(
-                codes::INVEST_WARNINGS,
+                Rule::InvestWarnings,
                 "The story has INVEST warnings; fix them or send \"acceptWarnings\": true to generate code anyway.",
                 json!({"warnings": story.invest_analysis.warnings, "suggestions": story.invest_analysis.warnings.iter().map(|w| &w.suggestion).collect::<Vec<_>>()}),
             ));
@@ -223,10 +223,7 @@ impl CodeGen {
             .await;
         if let Err(e) = claim {
             return Err(match e {
-                Error::Rule {
-                    code: "ALREADY_EXISTS",
-                    ..
-                } => {
+                Error::AlreadyExists { .. } => {
                     let active = self
                         .backlog
                         .store()
@@ -234,7 +231,7 @@ impl CodeGen {
                         .await?
                         .and_then(|r| r.active_run);
                     Error::rule(
-                        codes::RUN_IN_PROGRESS,
+                        Rule::RunInProgress,
                         format!("story {story_id} already has a code run in progress; cancel it or wait for it to end"),
                         json!({"storyId": story_id, "runId": active}),
                     )

@@ -8,7 +8,7 @@ use crate::backlog::{pr_entries, Backlog, PrEntry};
 use crate::domain::{
     Attempt, AttemptTrigger, CodeRun, PullRequest, RunId, RunStatus, StoryId, Timestamp,
 };
-use crate::error::{codes, Error, Result};
+use crate::error::{Error, Result, Rule};
 use crate::forge::{Forge, PrState};
 use crate::queue::{Job, Queue};
 use crate::store::{Expect, Write};
@@ -108,7 +108,7 @@ impl Runs {
             .update_run(id, |run| {
                 if run.status.is_terminal() {
                     return Err(Error::rule(
-                        "RUN_NOT_ACTIVE",
+                        Rule::RunNotActive,
                         format!("run {} already ended ({})", run.run_id, run.status),
                         json!({"runId": run.run_id, "status": run.status}),
                     ));
@@ -159,7 +159,7 @@ impl Runs {
         let current = self.run_record(id).await?;
         if !current.status.is_terminal() {
             return Err(Error::rule(
-                codes::RUN_IN_PROGRESS,
+                Rule::RunInProgress,
                 format!(
                     "run {id} is still {}; wait for it to end or cancel it first",
                     current.status
@@ -171,7 +171,7 @@ impl Runs {
             .update_run(id, |run| {
                 if !run.status.is_terminal() {
                     return Err(Error::rule(
-                        codes::RUN_IN_PROGRESS,
+                        Rule::RunInProgress,
                         format!("run {id} is already running again"),
                         json!({"runId": id}),
                     ));
@@ -198,11 +198,8 @@ impl Runs {
             })
             .await
             .map_err(|e| match e {
-                Error::Rule {
-                    code: "ALREADY_EXISTS",
-                    ..
-                } => Error::rule(
-                    codes::RUN_IN_PROGRESS,
+                Error::AlreadyExists { .. } => Error::rule(
+                    Rule::RunInProgress,
                     format!(
                         "story {} has another code run in progress",
                         current.story_id

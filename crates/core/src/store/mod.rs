@@ -261,11 +261,7 @@ impl Write {
         use crate::error::Error;
         let (entity, id) = self.target();
         match (self.expectation(), found) {
-            (Expect::Absent, _) => Error::rule(
-                "ALREADY_EXISTS",
-                format!("{entity} {id} already exists"),
-                serde_json::json!({}),
-            ),
+            (Expect::Absent, _) => Error::AlreadyExists { entity, id },
             (_, None) => Error::NotFound { entity, id },
             (Expect::Version(expected), actual) => Error::VersionConflict {
                 entity,
