@@ -223,7 +223,13 @@ fn separate_goals(i_want: &str) -> Vec<String> {
                 if perceives(part) {
                     // "see tonight's sales, print the door list and email
                     // the takings": a view is a goal among two more.
-                    view = Some(part.iter().skip(1).map(|w| w.raw).collect::<Vec<_>>().join(" "));
+                    view = Some(
+                        part.iter()
+                            .skip(1)
+                            .map(|w| w.raw)
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    );
                     continue;
                 }
                 return Vec::new(); // The want is a thing, not actions.
@@ -461,7 +467,10 @@ mod tests {
             ),
             // Verbs outside the list, read from the grammar.
             ("to lodge a complaint and escalate it to a manager", 2),
-            ("to see the rota, swap a shift and email the manager the new rota", 3),
+            (
+                "to see the rota, swap a shift and email the manager the new rota",
+                3,
+            ),
             ("to publish an article and share it on social media", 2),
             ("to draft, sign and file the tax return", 3),
         ];

@@ -332,7 +332,10 @@ fn method_call(text: &str) -> Option<&str> {
 fn versioned_model(text: &str) -> Option<String> {
     let tokens: Vec<&str> = text.split_whitespace().collect();
     tokens.windows(2).find_map(|pair| {
-        let (name, size) = (pair[0], pair[1].trim_end_matches(|c: char| !c.is_alphanumeric()));
+        let (name, size) = (
+            pair[0],
+            pair[1].trim_end_matches(|c: char| !c.is_alphanumeric()),
+        );
         let versioned = size.split_once("-v").is_some_and(|(s, v)| {
             !s.is_empty()
                 && s.chars().all(|c| c.is_ascii_lowercase())

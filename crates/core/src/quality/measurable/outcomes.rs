@@ -305,11 +305,13 @@ fn stops_doing(w: &[Word]) -> bool {
 
 /// "no duplicate booking is created": the absence of a named record.
 fn none_created(w: &[Word]) -> bool {
-    const CREATED: &[&str] = &["created", "made", "added", "charged", "issued", "booked", "sent"];
+    const CREATED: &[&str] = &[
+        "created", "made", "added", "charged", "issued", "booked", "sent",
+    ];
     none_at_all(w)
-        && w.iter().enumerate().any(|(i, word)| {
-            CREATED.contains(&word.lower.as_str()) && w[1..i].iter().any(specific)
-        })
+        && w.iter()
+            .enumerate()
+            .any(|(i, word)| CREATED.contains(&word.lower.as_str()) && w[1..i].iter().any(specific))
 }
 
 /// Says which element: "a message is shown" does not, "an empty state message
@@ -343,10 +345,10 @@ fn visible_effect_on_a_specific_thing(w: &[Word]) -> bool {
         // value against another; "the order total is shown" says nothing.
         let value_unstated = !w[i + n..].iter().any(specific)
             && w[..i]
-            .iter()
-            .rev()
-            .find(|w| specific(w))
-            .is_some_and(|w| VALUE_WORDS.contains(&w.lower.as_str()));
+                .iter()
+                .rev()
+                .find(|w| specific(w))
+                .is_some_and(|w| VALUE_WORDS.contains(&w.lower.as_str()));
         if none_at_all(&w[..i]) || (w[..i].iter().any(specific) && !value_unstated) {
             return true;
         }
