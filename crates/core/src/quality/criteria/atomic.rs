@@ -209,6 +209,7 @@ fn separate_goals(i_want: &str) -> Vec<String> {
     let parts = parts(main);
     let mut goals = Vec::new();
     let mut shared_object: Vec<&str> = Vec::new();
+    let mut view = None;
     for (i, part) in parts.iter().enumerate() {
         let bare_after_bare = !shared_object.is_empty()
             && part.len() == 1
@@ -219,6 +220,18 @@ fn separate_goals(i_want: &str) -> Vec<String> {
         }
         let Some(verb_at) = action_start(part, i == 0) else {
             if i == 0 {
+                if perceives(part) {
+                    // "see tonight's sales, print the door list and email
+                    // the takings": a view is a goal among two more.
+                    view = Some(
+                        part.iter()
+                            .skip(1)
+                            .map(|w| w.raw)
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    );
+                    continue;
+                }
                 return Vec::new(); // The want is a thing, not actions.
             }
             shared_object.clear(); // "…, directory and search": nouns.
@@ -230,6 +243,12 @@ fn separate_goals(i_want: &str) -> Vec<String> {
             continue;
         }
         let object: Vec<&str> = part[verb_at..].iter().map(|w| w.raw).collect();
+        if i == 1 && parts.len() == 2 && goals.len() == 1 && continues(part, verb_at) {
+            // "upload an episode and schedule it", "upload a document and
+            // get a quote": the second verb acts on the first one's object
+            // or receives its result, one flow towards one goal.
+            continue;
+        }
         if shared_object.len() >= 2 {
             goals.extend(shared_object.iter().map(|v| v.to_string()));
             goals.push(object.join(" "));
@@ -240,7 +259,38 @@ fn separate_goals(i_want: &str) -> Vec<String> {
         }
         shared_object.clear();
     }
-    goals
+    match view {
+        Some(view) if goals.len() >= 2 => std::iter::once(view).chain(goals).collect(),
+        _ => goals,
+    }
+}
+
+/// The first part opens with a verb of perception and its own object: "to
+/// see tonight's sales".
+fn perceives(part: &[Word]) -> bool {
+    part.len() >= 3
+        && part[0].lower == "to"
+        && matches!(part[1].lower.as_str(), "see" | "view" | "check" | "review")
+}
+
+/// A second action that continues the first: its object is a pronoun for the
+/// first one's ("schedule it", "split them") or it receives the first one's
+/// result ("get a translation quote"). Passing the thing on to other people
+/// ("share it on social media", "escalate it to a manager") is a goal of
+/// its own: another audience, another channel to build.
+fn continues(part: &[Word], verb_at: usize) -> bool {
+    const PASSES_ON: &[&str] = &[
+        "share", "email", "send", "post", "forward", "publish", "tweet", "message", "notify",
+        "print", "escalate", "assign", "report", "hand", "submit",
+    ];
+    if PASSES_ON.contains(&part[verb_at].lower.as_str()) {
+        return false;
+    }
+    let pronoun = part
+        .get(verb_at + 1)
+        .is_some_and(|w| matches!(w.lower.as_str(), "it" | "them"));
+    let receives = matches!(part[verb_at].lower.as_str(), "get" | "receive" | "obtain");
+    pronoun || receives
 }
 
 /// The want split at commas and joining words, each part as its words.
@@ -417,6 +467,11 @@ mod tests {
             ),
             // Verbs outside the list, read from the grammar.
             ("to lodge a complaint and escalate it to a manager", 2),
+            (
+                "to see the rota, swap a shift and email the manager the new rota",
+                3,
+            ),
+            ("to publish an article and share it on social media", 2),
             ("to draft, sign and file the tax return", 3),
         ];
         for (want, n) in cases {
@@ -444,6 +499,9 @@ mod tests {
     fn one_goal_with_a_compound_object_is_atomic() {
         for want in [
             "to search patients by name and date of birth",
+            "to upload a podcast episode and schedule it for Friday",
+            "to buy a knitting pattern and download it as a PDF",
+            "to send in a contract and get a review quote",
             "to filter the catalogue by size and colour",
             "to filter user stories by status, component, and assignee",
             "to sort the gradebook by student name or by score",

@@ -20,6 +20,10 @@ pub const CRITERION: &str = "negotiable";
 
 /// Building blocks a user never asks for by name.
 const BUILDING_BLOCKS: &[&str] = &[
+    "gpu worker",
+    "gpu workers",
+    "gpu instance",
+    "on a gpu",
     "redis",
     "memcached",
     "kafka",
@@ -213,6 +217,12 @@ fn prescription(text: &str) -> Option<String> {
     {
         return Some(format!("names the {} \"{}\"", pair[1].lower, pair[0].raw));
     }
+    if let Some(call) = method_call(text) {
+        return Some(format!("names the method call \"{call}\""));
+    }
+    if let Some(model) = versioned_model(text) {
+        return Some(format!("names the model \"{model}\""));
+    }
     if has_sql(&w) {
         return Some(format!("gives exact SQL (\"{}\")", quote(text, 60)));
     }
@@ -303,6 +313,39 @@ fn is_pascal_case(w: &Word) -> bool {
         && w.raw.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
+/// `PriceEngine.compute()`: a call on a named object.
+fn method_call(text: &str) -> Option<&str> {
+    text.split_whitespace().find_map(|token| {
+        let token = token.trim_end_matches(|c: char| !c.is_alphanumeric() && c != ')');
+        let (object, rest) = token.split_once('.')?;
+        let method = rest.strip_suffix(')')?.split_once('(')?.0;
+        let name = |s: &str| {
+            s.starts_with(|c: char| c.is_ascii_alphabetic())
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        (name(object.trim_start_matches(|c: char| !c.is_alphanumeric())) && name(method))
+            .then_some(token)
+    })
+}
+
+/// A named model with a size and version: "Whisper large-v3".
+fn versioned_model(text: &str) -> Option<String> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    tokens.windows(2).find_map(|pair| {
+        let (name, size) = (
+            pair[0],
+            pair[1].trim_end_matches(|c: char| !c.is_alphanumeric()),
+        );
+        let versioned = size.split_once("-v").is_some_and(|(s, v)| {
+            !s.is_empty()
+                && s.chars().all(|c| c.is_ascii_lowercase())
+                && v.starts_with(|c: char| c.is_ascii_digit())
+        });
+        (name.starts_with(|c: char| c.is_ascii_uppercase()) && versioned)
+            .then(|| format!("{name} {size}"))
+    })
+}
+
 fn has_sql(w: &[Word]) -> bool {
     let at = |kw: &str| w.iter().position(|w| w.raw == kw);
     matches!((at("SELECT"), at("FROM")), (Some(a), Some(b)) if a < b)
@@ -380,6 +423,9 @@ mod tests {
     fn flags_prescribed_design() {
         let cases = [
             ("appointment reminders sent by a Celery beat task", "Celery"),
+            ("the fare worked out by a FareTable.lookup() call", "FareTable.lookup()"),
+            ("captions from Whisper small-v2 on each clip", "Whisper small-v2"),
+            ("thumbnails rendered on a GPU worker", "GPU worker"),
             (
                 "directory search implemented with an Elasticsearch index",
                 "Elasticsearch",

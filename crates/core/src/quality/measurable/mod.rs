@@ -203,6 +203,12 @@ mod tests {
     fn observable_outcomes_pass() {
         for step in [
             "Then the order total shows $42.00",
+            "the signed form is attached to the tenancy record",
+            "the lost card stops opening the gym turnstile",
+            "no duplicate payment is charged",
+            "the bids are ranked lowest price first",
+            "the quote total matches the sum of the line items",
+            "the renewal price is shown beside last year's price",
             "the upload is rejected with the message \"Files must be under 10 MB\"",
             "the API responds with 404 and error code STORY_NOT_FOUND",
             "Story status updates to Done",
@@ -244,6 +250,7 @@ mod tests {
             ("the API rejects it with a clear validation error", "\"clear\" in \"the API rejects it with a clear validation error\" cannot be checked."),
             ("the status is updated", "\"the status is updated\" names no observable outcome."),
             ("an error is shown", "\"an error is shown\" names no observable outcome."),
+            ("the basket total is shown", "\"the basket total is shown\" names no observable outcome."),
             ("the UI is updated", "\"the UI is updated\" names no observable outcome."),
             ("a message is displayed", "\"a message is displayed\" names no observable outcome."),
             ("the user receives feedback", "\"the user receives feedback\" names no observable outcome."),

@@ -118,6 +118,8 @@ const REDIRECTS: &[&str] = &[
     "saved with",
     "stored with",
     "logged with",
+    "attached to",
+    "linked to",
 ];
 /// Verbs by which a specific thing shows or holds a specific thing, in the
 /// active voice: "the fourth article shows the subscribe prompt", "the
@@ -144,6 +146,10 @@ const SHOWS: &[&str] = &[
     "goes to",
     "go straight to",
     "goes straight to",
+    "matches",
+    "match",
+    "equals",
+    "equal",
 ];
 /// Things that say nothing specific on their own.
 const GENERIC: &[&str] = &[
@@ -266,6 +272,46 @@ pub(super) fn names_observable(text: &str) -> bool {
         || visible_effect_on_a_specific_thing(&w)
         || names_a_state(&w)
         || checked_against_a_standard(&w)
+        || ranked(&w)
+        || stops_doing(&w)
+        || none_created(&w)
+}
+
+/// Words for a value: shown without being stated or placed, it cannot be
+/// checked ("the order total is shown": which total?).
+const VALUE_WORDS: &[&str] = &[
+    "total", "totals", "amount", "price", "balance", "count", "sum", "score", "fee", "cost",
+    "figure", "number",
+];
+
+/// "the results are ranked highest score first", "fixtures are sorted by
+/// kick-off": an order a tester can check.
+fn ranked(w: &[Word]) -> bool {
+    w.iter().enumerate().any(|(i, word)| {
+        matches!(word.lower.as_str(), "ranked" | "sorted" | "ordered")
+            && w[i + 1..].iter().take(4).any(specific)
+    })
+}
+
+/// "the member's fob stops opening the front door": a specific thing no
+/// longer does a named thing.
+fn stops_doing(w: &[Word]) -> bool {
+    w.iter().enumerate().any(|(i, word)| {
+        matches!(word.lower.as_str(), "stops" | "stop" | "stopped")
+            && w[..i].iter().any(specific)
+            && w.get(i + 1).is_some_and(|next| next.lower.ends_with("ing"))
+    })
+}
+
+/// "no duplicate booking is created": the absence of a named record.
+fn none_created(w: &[Word]) -> bool {
+    const CREATED: &[&str] = &[
+        "created", "made", "added", "charged", "issued", "booked", "sent",
+    ];
+    none_at_all(w)
+        && w.iter()
+            .enumerate()
+            .any(|(i, word)| CREATED.contains(&word.lower.as_str()) && w[1..i].iter().any(specific))
 }
 
 /// Says which element: "a message is shown" does not, "an empty state message
@@ -294,8 +340,16 @@ fn visible_effect_on_a_specific_thing(w: &[Word]) -> bool {
         list.iter()
             .find_map(|p| find_phrase(w, p).map(|i| (i, p.split(' ').count())))
     };
-    if let Some((i, _)) = at(EFFECTS) {
-        if none_at_all(&w[..i]) || w[..i].iter().any(specific) {
+    if let Some((i, n)) = at(EFFECTS) {
+        // "the renewal price is shown beside last year's price" places the
+        // value against another; "the order total is shown" says nothing.
+        let value_unstated = !w[i + n..].iter().any(specific)
+            && w[..i]
+                .iter()
+                .rev()
+                .find(|w| specific(w))
+                .is_some_and(|w| VALUE_WORDS.contains(&w.lower.as_str()));
+        if none_at_all(&w[..i]) || (w[..i].iter().any(specific) && !value_unstated) {
             return true;
         }
     }
