@@ -14,6 +14,61 @@ async fn health_and_version_report_the_build_and_the_store() {
     assert!(!v["commit"].as_str().unwrap().is_empty());
 }
 
+/// The vocabulary the web UI draws from is the server's own: a status the
+/// server accepts is offered, and a value it offers is accepted.
+#[tokio::test]
+async fn version_carries_the_vocabulary_the_server_accepts() {
+    let s = Server::start();
+    let v = s.get("/api/version").await.body["vocabulary"].clone();
+    assert_eq!(v["epicPoints"], 8);
+    let statuses: Vec<&str> = v["storyStatuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "Draft",
+            "Ready",
+            "In Progress",
+            "Blocked",
+            "Approved",
+            "Done"
+        ]
+    );
+    assert_eq!(v["runStates"]["active"][0], "queued");
+    assert!(v["runStates"]["terminal"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s == "timed_out"));
+    assert!(v["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a == "custom"));
+    // Every component offered is one a story may carry.
+    let components = v["components"].clone();
+    assert!(components.as_array().unwrap().len() >= 6);
+    let created = s
+        .post(
+            "/api/stories",
+            serde_json::json!({
+                "title": "Export the ledger",
+                "asA": "bookkeeper",
+                "iWant": "to export the ledger to a spreadsheet",
+                "soThat": "I can file the quarterly return",
+                "components": components,
+                "acceptWarnings": true,
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["components"], components);
+}
+
 /// `aipm serve --store dynamodb` on the emulator; then the table goes away.
 /// Needs `aipm` built with AWS support (bin/test builds it so).
 #[cfg(feature = "aws")]

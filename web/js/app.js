@@ -12,6 +12,7 @@ import { mountCenter } from './center.js';
 import { mountDetails } from './details.js';
 import { openDialog } from './dialogs.js';
 import { toastError } from './toast.js';
+import { applyVocabulary } from './rules.js';
 
 function storyFromHash() {
   const match = /^#story-(\d+)$/.exec(location.hash);
@@ -45,7 +46,15 @@ async function load() {
   if (wanted != null && store.state.byId.has(wanted)) store.select(wanted);
 }
 
-function start() {
+async function start() {
+  // The vocabulary (statuses, components, run states, agents, the epic
+  // threshold) comes from the server before anything is drawn.
+  try {
+    applyVocabulary((await api.version()).vocabulary);
+  } catch (error) {
+    toastError(error, 'Reaching the AIPM server failed');
+    return;
+  }
   mountLayout();
   mountHeader(document.getElementById('app-header'));
   mountOutline(document.getElementById('outline-panel'));

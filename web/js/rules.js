@@ -1,20 +1,47 @@
 // The backlog's vocabulary as the UI needs it: statuses, the component
-// catalog, and what makes a story an epic or a story with quality issues.
+// catalog, the run states, the agents, and what makes a story an epic or a
+// story with quality issues. The values come from the server
+// (`GET /api/version` → `vocabulary`, read from the types that decide them)
+// before the UI mounts; nothing here copies them.
 
-/**
- * A story with more points than this is an epic. The API's rule is
- * `EPIC_POINTS` in crates/core/src/quality/mod.rs; the two must agree (a test
- * checks it). Nothing else in the UI may hard-code the number.
- */
-export const EPIC_POINTS = 8;
+/** A story with more points than this is an epic. */
+export let EPIC_POINTS = null;
+export let STORY_STATUSES = [];
+export let TEST_STATUSES = [];
+export let TASK_STATUSES = [];
+export let COMPONENTS = [];
+/** Code-run states after which nothing more happens, and the steps before. */
+export let TERMINAL_RUN_STATES = [];
+export let RUN_STEPS = [];
+/** Agent presets of generateCode (DESIGN §6.5); '' lets the server choose. */
+export let AGENT_PRESETS = [];
+
+/** Display names of the agents the server knows; others show their id. */
+const AGENT_LABELS = {
+  kiro: 'Kiro CLI',
+  claude: 'Claude Code',
+  codex: 'Codex',
+  aider: 'Aider',
+  gemini: 'Gemini CLI',
+  custom: 'Custom command (AIPM_AGENT_CMD)',
+};
+
+/** Take the server's vocabulary (the `vocabulary` of `GET /api/version`). */
+export function applyVocabulary(v) {
+  EPIC_POINTS = v.epicPoints;
+  STORY_STATUSES = v.storyStatuses;
+  TEST_STATUSES = v.testStatuses;
+  TASK_STATUSES = v.taskStatuses;
+  COMPONENTS = v.components;
+  TERMINAL_RUN_STATES = v.runStates.terminal;
+  RUN_STEPS = v.runStates.active;
+  AGENT_PRESETS = [{ id: '', label: 'Server default' },
+    ...v.agents.map((id) => ({ id, label: AGENT_LABELS[id] ?? id }))];
+}
 
 export function isEpic(story) {
   return story.storyPoint != null && story.storyPoint > EPIC_POINTS;
 }
-
-export const STORY_STATUSES = ['Draft', 'Ready', 'In Progress', 'Blocked', 'Approved', 'Done'];
-export const TEST_STATUSES = ['Draft', 'Ready', 'Pass', 'Fail', 'Blocked', 'Need review with update'];
-export const TASK_STATUSES = ['Not Started', 'In Progress', 'Blocked', 'Done'];
 
 /** The board's columns. Approved stories sit in Ready (approved for work). */
 export const BOARD_COLUMNS = [
@@ -23,15 +50,6 @@ export const BOARD_COLUMNS = [
   { status: 'In Progress', holds: ['In Progress'] },
   { status: 'Blocked', holds: ['Blocked'] },
   { status: 'Done', holds: ['Done'] },
-];
-
-export const COMPONENTS = [
-  'WorkModel',
-  'Document_Intelligence',
-  'Review_Governance',
-  'Orchestration_Engagement',
-  'Run_Verify',
-  'Traceabilty_Insight',
 ];
 
 /** The CSS class of a status: `In Progress` → `st-in-progress`. */
@@ -51,21 +69,7 @@ export function hasQualityIssues(story) {
   return qualityIssueCount(story) > 0;
 }
 
-/** Code-run states after which nothing more happens. */
-export const TERMINAL_RUN_STATES = ['succeeded', 'no_changes', 'failed', 'cancelled', 'timed_out'];
-export const RUN_STEPS = ['queued', 'preparing', 'running', 'pushing'];
 
 export function isRunActive(run) {
   return run != null && !TERMINAL_RUN_STATES.includes(run.status);
 }
-
-/** Agent presets of generateCode (DESIGN §6.5); '' lets the server choose. */
-export const AGENT_PRESETS = [
-  { id: '', label: 'Server default' },
-  { id: 'kiro', label: 'Kiro CLI' },
-  { id: 'claude', label: 'Claude Code' },
-  { id: 'codex', label: 'Codex' },
-  { id: 'aider', label: 'Aider' },
-  { id: 'gemini', label: 'Gemini CLI' },
-  { id: 'custom', label: 'Custom command (AIPM_AGENT_CMD)' },
-];

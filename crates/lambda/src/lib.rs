@@ -173,14 +173,24 @@ pub async fn serve(endpoint: Endpoint, app: App) -> Result<(), Error> {
     .await
 }
 
+/// JSON logs on stdout, filtered by `AIPM_LOG` (`info`, `warn,aipm_api=debug`:
+/// a level, or targets with levels). A `Targets` filter, not `EnvFilter`:
+/// it needs no regular-expression engine, which is a tenth of a function's
+/// binary (docs/benchmarks.md).
 fn tracing_init() {
-    use tracing_subscriber::EnvFilter;
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            EnvFilter::try_from_env("AIPM_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let filter = std::env::var("AIPM_LOG")
+        .ok()
+        .and_then(|v| v.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_current_span(true)
+                .without_time()
+                .with_filter(filter),
         )
-        .with_current_span(true)
-        .without_time()
         .try_init();
 }

@@ -13,23 +13,23 @@ const WORKER_FRESH_SECS: i64 = 60;
 /// runs, errors) are shown only to a caller that sends it.
 pub async fn health(app: &App, req: &Request) -> Input<Response> {
     if !crate::authorized(&app.config, &req.headers) {
-        let ok = app.backlog.store().ping().await.is_ok();
+        let ok = app.backlog.ping().await.is_ok();
         let body = json!({
             "status": if ok { "ok" } else { "degraded" },
             "version": app.build.version,
         });
         return Ok(Response::json(StatusCode::OK, &body));
     }
-    let store = app.backlog.store();
+    let kind = app.backlog.store_kind();
     let mut ok = true;
-    let store_report = match store.ping().await {
+    let store_report = match app.backlog.ping().await {
         Ok(latency) => {
-            json!({"kind": store.kind(), "ok": true, "latencyMs": latency.as_secs_f64() * 1e3})
+            json!({"kind": kind, "ok": true, "latencyMs": latency.as_secs_f64() * 1e3})
         }
         Err(e) => {
             tracing::warn!(error = %e, "store health check failed");
             ok = false;
-            json!({"kind": store.kind(), "ok": false, "error": e.to_string()})
+            json!({"kind": kind, "ok": false, "error": e.to_string()})
         }
     };
     let forge = match &app.codegen {
@@ -48,7 +48,7 @@ pub async fn health(app: &App, req: &Request) -> Input<Response> {
                     json!({"kind": q.kind(), "ok": false, "error": e.to_string()})
                 }
             };
-            let workers = match store.workers().await {
+            let workers = match app.backlog.workers().await {
                 Ok(beats) => {
                     let now = aipm_core::domain::Timestamp::now().millis();
                     let alive: Vec<_> = beats
@@ -87,6 +87,31 @@ pub async fn health(app: &App, req: &Request) -> Input<Response> {
     Ok(Response::json(StatusCode::OK, &body))
 }
 
+/// The build, and the product's vocabulary: the values a client offers and
+/// the thresholds it shows, read from the types that decide them, so the web
+/// UI copies none of them.
 pub async fn version(app: &App, _req: &Request) -> Input<Response> {
-    Ok(Response::json(StatusCode::OK, &app.build))
+    use aipm_core::domain::{Component, RunStatus, StoryStatus, TaskStatus, TestStatus};
+    fn labels<T: Copy>(all: &[T], label: impl Fn(T) -> &'static str) -> Vec<&'static str> {
+        all.iter().copied().map(label).collect()
+    }
+    let (terminal, active): (Vec<RunStatus>, Vec<RunStatus>) =
+        RunStatus::ALL.iter().partition(|s| s.is_terminal());
+    let body = json!({
+        "version": app.build.version,
+        "commit": app.build.commit,
+        "vocabulary": {
+            "storyStatuses": labels(StoryStatus::ALL, StoryStatus::label),
+            "testStatuses": labels(TestStatus::ALL, TestStatus::label),
+            "taskStatuses": labels(TaskStatus::ALL, TaskStatus::label),
+            "components": labels(Component::ALL, Component::label),
+            "epicPoints": aipm_core::quality::EPIC_POINTS,
+            "runStates": {
+                "active": labels(&active, RunStatus::label),
+                "terminal": labels(&terminal, RunStatus::label),
+            },
+            "agents": aipm_core::codegen::agent::agent_names(),
+        },
+    });
+    Ok(Response::json(StatusCode::OK, &body))
 }

@@ -74,16 +74,8 @@ pub async fn check_story(app: &App, req: &Request) -> Input<Response> {
     let body = Body::parse(req)?;
     let include_ai = body.bool("includeAiInvest")?;
     let story = app.backlog.story_view(id).await?.story;
-    let siblings = app
-        .backlog
-        .store()
-        .stories_under(story.project_id, story.parent_id)
-        .await?;
-    let others: Vec<StoryText> = siblings
-        .iter()
-        .filter(|s| s.id != id)
-        .map(StoryText::of)
-        .collect();
+    let siblings = app.backlog.siblings_of(&story).await?;
+    let others: Vec<StoryText> = siblings.iter().map(StoryText::of).collect();
     let text = StoryText::of(&story);
     let analysis = if include_ai {
         let mut analysis = quality::analyze_with_llm(&text, &others, app.llm.as_deref()).await;

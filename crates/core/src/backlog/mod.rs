@@ -44,6 +44,32 @@ impl Backlog {
         &self.store
     }
 
+    /// Which store holds the backlog (`sqlite`, `dynamodb`), for health.
+    pub fn store_kind(&self) -> &'static str {
+        self.store.kind()
+    }
+
+    /// A cheap round trip to the store, for health: its latency.
+    pub async fn ping(&self) -> Result<std::time::Duration> {
+        self.store.ping().await
+    }
+
+    /// Every worker's last heartbeat, for health.
+    pub async fn workers(&self) -> Result<Vec<crate::domain::WorkerBeat>> {
+        self.store.workers().await
+    }
+
+    /// The other stories under the same parent (or the other root stories of
+    /// its project): what a story's INVEST analysis compares it with.
+    pub async fn siblings_of(&self, story: &Story) -> Result<Vec<Story>> {
+        let mut siblings = self
+            .store
+            .stories_under(story.project_id, story.parent_id)
+            .await?;
+        siblings.retain(|s| s.id != story.id);
+        Ok(siblings)
+    }
+
     async fn story(&self, id: StoryId) -> Result<Story> {
         self.store
             .get_story(id)

@@ -21,6 +21,12 @@ pub struct AgentCommand {
     pub prompt: Prompt,
 }
 
+/// The agents a run may name: the presets, then `custom` (the command
+/// template of `AIPM_AGENT_CMD`).
+pub fn agent_names() -> Vec<&'static str> {
+    PRESETS.iter().map(|(n, _, _)| *n).chain([CUSTOM]).collect()
+}
+
 /// The presets: name, argv, how the task is given.
 pub const PRESETS: &[(&str, &[&str], Prompt)] = &[
     (
@@ -148,11 +154,9 @@ impl Agents {
         } else {
             let (_, argv, prompt) =
                 PRESETS.iter().find(|(n, _, _)| *n == name).ok_or_else(|| {
-                    let mut known: Vec<&str> = PRESETS.iter().map(|(n, _, _)| *n).collect();
-                    known.push(CUSTOM);
                     Error::invalid(
                         "agent",
-                        format!("'{name}' is not one of: {}", known.join(", ")),
+                        format!("'{name}' is not one of: {}", agent_names().join(", ")),
                     )
                 })?;
             (argv.iter().map(|w| w.to_string()).collect(), *prompt)
