@@ -227,7 +227,7 @@ impl Backlog {
                     .id_map
                     .acceptance_tests
                     .insert(t.source_id.clone(), test_id.0);
-                let test = AcceptanceTest {
+                let mut test = AcceptanceTest {
                     id: test_id,
                     story_id: id,
                     title: t
@@ -242,7 +242,9 @@ impl Backlog {
                     created_at: t.created_at,
                     updated_at: t.updated_at,
                     version: 1,
+                    checks: None,
                 };
+                test.refresh_checks();
                 step.push(Write::PutTest {
                     project_id: project,
                     test,
