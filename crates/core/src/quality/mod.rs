@@ -90,6 +90,28 @@ pub fn heuristic_analysis(story: &StoryText, others: &[StoryText]) -> InvestAnal
     }
 }
 
+/// `heuristic_analysis` of each of `group` against the rest of it (a set of
+/// siblings), each story's words read once for the `unique` check.
+pub fn heuristic_analyses(group: &[StoryText]) -> Vec<InvestAnalysis> {
+    group
+        .iter()
+        .zip(criteria::unique::check_each(group))
+        .map(|(story, duplicate)| {
+            let mut warnings: Vec<Warning> = criteria::SINGLE_STORY_CHECKS
+                .iter()
+                .filter_map(|check| check(story))
+                .collect();
+            warnings.extend(duplicate);
+            InvestAnalysis {
+                source: "heuristic".into(),
+                summary: summary(&warnings),
+                warnings,
+                ..InvestAnalysis::default()
+            }
+        })
+        .collect()
+}
+
 /// One sentence: "Meets INVEST" or "2 INVEST concerns: small, testable".
 pub(crate) fn summary(warnings: &[Warning]) -> String {
     let mut criteria: Vec<&str> = Vec::new();
