@@ -384,7 +384,10 @@ mod tests {
             then: Some(serde_json::from_value(serde_json::json!(["it looks nice"])).unwrap()),
             ..Default::default()
         });
-        let checks = test.checks.clone().expect("checks stored on a change of steps");
+        let checks = test
+            .checks
+            .clone()
+            .expect("checks stored on a change of steps");
         assert_eq!(checks.measurability_warnings.len(), 1);
         assert_eq!(checks.gwt_health.issues, checks.measurability_warnings);
         // Stored with the test, as the stores serialize it…
@@ -394,10 +397,27 @@ mod tests {
         assert_eq!(back, test);
         // …and the stored checks are what is read, not a second copy.
         let mut tampered = back.clone();
-        tampered.checks.as_mut().unwrap().measurability_warnings.clear();
+        tampered
+            .checks
+            .as_mut()
+            .unwrap()
+            .measurability_warnings
+            .clear();
         assert!(TestView::from(tampered).measurability_warnings.is_empty());
         let wire = serde_json::to_value(TestView::from(back)).unwrap();
         assert!(wire.get("checks").is_none(), "{wire}");
         assert_eq!(wire["measurabilityWarnings"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn steps_sent_unchanged_leave_a_test_stored_without_checks_as_it_was() {
+        let test = stored(&["the page shows 3 items"]);
+        let mut same = test.clone();
+        same.apply(&crate::domain::TestChanges {
+            then: Some(test.then.clone()),
+            given: Some(test.given.clone()),
+            ..Default::default()
+        });
+        assert_eq!(same, test, "no change, so nothing to write");
     }
 }

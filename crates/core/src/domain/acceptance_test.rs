@@ -65,6 +65,14 @@ pub struct TestChanges {
 
 impl AcceptanceTest {
     pub fn apply(&mut self, changes: &TestChanges) {
+        // Steps sent as they are leave the test (and its stored checks) alone.
+        let steps_changed = [
+            (&changes.given, &self.given),
+            (&changes.when, &self.when),
+            (&changes.then, &self.then),
+        ]
+        .iter()
+        .any(|(new, old)| new.as_ref().is_some_and(|n| n != *old));
         if let Some(v) = &changes.title {
             self.title = v.clone();
         }
@@ -77,9 +85,6 @@ impl AcceptanceTest {
         if let Some(v) = &changes.then {
             self.then = v.clone();
         }
-        let steps_changed = [&changes.given, &changes.when, &changes.then]
-            .iter()
-            .any(|c| c.is_some());
         if steps_changed {
             self.refresh_checks();
         }

@@ -46,7 +46,11 @@ pub fn gwt_health(given: &[String], when: &[String], then: &[String]) -> GwtHeal
 
 /// A test's `measurabilityWarnings` and `gwtHealth` together, each Then step
 /// checked once (what is stored on a test when it is written).
-pub fn test_checks(given: &[String], when: &[String], then: &[String]) -> (Vec<Warning>, GwtHealth) {
+pub fn test_checks(
+    given: &[String],
+    when: &[String],
+    then: &[String],
+) -> (Vec<Warning>, GwtHealth) {
     let mut issues = Vec::new();
     for (part, steps) in [("Given", given), ("When", when), ("Then", then)] {
         if steps.is_empty() {

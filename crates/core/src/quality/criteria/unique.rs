@@ -41,7 +41,14 @@ pub fn check(story: &StoryText, others: &[StoryText]) -> Option<Warning> {
     if score < DUPLICATE_SIMILARITY {
         return None;
     }
-    Some(duplicate(story, &others[best], &mine, &theirs[best], &weights, score))
+    Some(duplicate(
+        story,
+        &others[best],
+        &mine,
+        &theirs[best],
+        &weights,
+        score,
+    ))
 }
 
 /// `check` for each of `group` against the rest of it (stories beside each
@@ -90,7 +97,11 @@ pub fn check_each(group: &[StoryText]) -> Vec<Option<Warning>> {
             let mut best: Option<(usize, f64)> = None;
             for &j in &touched {
                 let denominator = norms[i] * norms[j];
-                let score = if denominator == 0.0 { 0.0 } else { shared[j] / denominator };
+                let score = if denominator == 0.0 {
+                    0.0
+                } else {
+                    shared[j] / denominator
+                };
                 if best.is_none_or(|(b, s)| score > s || (score == s && j > b)) {
                     best = Some((j, score));
                 }
@@ -103,7 +114,9 @@ pub fn check_each(group: &[StoryText]) -> Vec<Option<Warning>> {
             if score < DUPLICATE_SIMILARITY {
                 return None;
             }
-            Some(duplicate(&group[i], &group[j], &words[i], &words[j], &weights, score))
+            Some(duplicate(
+                &group[i], &group[j], &words[i], &words[j], &weights, score,
+            ))
         })
         .collect()
 }
@@ -362,7 +375,12 @@ mod tests {
                 "to save a product to my wishlist",
                 "I can buy it later",
             ),
-            story(11, "Dark mode", "the app to follow my phone's dark mode setting", "reading at night does not strain my eyes"),
+            story(
+                11,
+                "Dark mode",
+                "the app to follow my phone's dark mode setting",
+                "reading at night does not strain my eyes",
+            ),
             story(12, "", "", ""),
         ]);
         let each = check_each(&group);
