@@ -29,6 +29,7 @@ both_stores!(
     concurrent_id_takes_never_collide,
     default_project_is_created_once,
     created_story_reads_back_as_written,
+    test_checks_are_stored_and_read_back,
     parent_must_exist_in_the_same_project,
     tree_nests_children_once,
     projects_keep_their_stories_apart,

@@ -142,6 +142,35 @@ pub async fn created_story_reads_back_as_written(f: Fixture) {
     assert_eq!(test.status, TestStatus::Draft);
 }
 
+/// A test's Given/When/Then checks are computed when it is written and kept
+/// in its stored form: the store gives back exactly what was computed, and
+/// a change of steps stores the new checks.
+pub async fn test_checks_are_stored_and_read_back(f: Fixture) {
+    let b = &f.backlog;
+    let s = story(b, "store checks", None).await;
+    let mut new = new_test(TestStatus::Draft);
+    new.then = Steps::parse(vec!["it works well".into(), "the title is shown".into()]).unwrap();
+    let created = b.create_test(s.id, new, true).await.unwrap();
+    let stored = b.store().get_test(created.id).await.unwrap().unwrap();
+    let checks = stored.checks.clone().expect("checks stored on create");
+    assert_eq!(stored, created);
+    assert_eq!(checks, created.computed_checks());
+    assert_eq!(checks.measurability_warnings.len(), 1, "{checks:?}");
+    assert!(!checks.gwt_health.satisfied);
+
+    let changes = TestChanges {
+        then: Some(steps("the title is shown")),
+        ..TestChanges::default()
+    };
+    b.update_test(created.id, None, changes, true)
+        .await
+        .unwrap();
+    let updated = b.store().get_test(created.id).await.unwrap().unwrap();
+    let checks = updated.checks.expect("checks stored on update");
+    assert!(checks.measurability_warnings.is_empty(), "{checks:?}");
+    assert!(checks.gwt_health.satisfied);
+}
+
 pub async fn parent_must_exist_in_the_same_project(f: Fixture) {
     let b = &f.backlog;
     let other = b

@@ -29,7 +29,7 @@ impl NewTest {
         n: usize,
         now: Timestamp,
     ) -> AcceptanceTest {
-        AcceptanceTest {
+        let mut test = AcceptanceTest {
             id: TestId(id),
             story_id: story,
             title: self
@@ -44,7 +44,10 @@ impl NewTest {
             created_at: now,
             updated_at: now,
             version: 1,
-        }
+            checks: None,
+        };
+        test.refresh_checks();
+        test
     }
 }
 

@@ -51,7 +51,8 @@ pub fn pr_entries(prs: Vec<PullRequest>, runs: &[CodeRun]) -> Vec<PrEntry> {
         .collect()
 }
 
-/// A test with its Given/When/Then health, computed when read.
+/// A test with its Given/When/Then health, as computed when it was written
+/// (or computed now for a test stored without it).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TestView {
@@ -63,14 +64,15 @@ pub struct TestView {
 }
 
 impl From<AcceptanceTest> for TestView {
-    fn from(test: AcceptanceTest) -> Self {
-        let (measurability_warnings, measurability_suggestions) =
-            crate::quality::measurability(test.then.as_slice());
-        let gwt_health = crate::quality::gwt_health(
-            test.given.as_slice(),
-            test.when.as_slice(),
-            test.then.as_slice(),
-        );
+    fn from(mut test: AcceptanceTest) -> Self {
+        let crate::domain::TestChecks {
+            measurability_warnings,
+            gwt_health,
+        } = test.take_checks();
+        let measurability_suggestions = measurability_warnings
+            .iter()
+            .map(|w| w.suggestion.clone())
+            .collect();
         TestView {
             test,
             measurability_warnings,
@@ -337,5 +339,85 @@ impl Backlog {
         Ok(assemble(
             story, tests, tasks, prs, &outgoing, &incoming, &names,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(then: &[&str]) -> AcceptanceTest {
+        serde_json::from_value(serde_json::json!({
+            "id": 7, "storyId": 3, "title": "AT-3-1",
+            "given": ["a signed-in shopper"], "when": ["they open the wishlist"],
+            "then": then, "status": "Draft",
+            "createdAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z",
+            "version": 1
+        }))
+        .expect("a test as stored before checks were kept")
+    }
+
+    #[test]
+    fn a_test_stored_without_checks_reads_the_checks_computed_now() {
+        let test = stored(&["it looks nice", "the page shows 3 items", "all is well"]);
+        assert!(test.checks.is_none());
+        let view = TestView::from(test.clone());
+        let (warnings, suggestions) = crate::quality::measurability(test.then.as_slice());
+        assert_eq!(view.measurability_warnings, warnings);
+        assert_eq!(view.measurability_suggestions, suggestions);
+        assert_eq!(
+            view.gwt_health,
+            crate::quality::gwt_health(
+                test.given.as_slice(),
+                test.when.as_slice(),
+                test.then.as_slice()
+            )
+        );
+        assert!(!view.gwt_health.satisfied);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+    }
+
+    #[test]
+    fn checks_are_stored_when_the_steps_change_and_read_back() {
+        let mut test = stored(&["the page shows 3 items"]);
+        test.apply(&crate::domain::TestChanges {
+            then: Some(serde_json::from_value(serde_json::json!(["it looks nice"])).unwrap()),
+            ..Default::default()
+        });
+        let checks = test
+            .checks
+            .clone()
+            .expect("checks stored on a change of steps");
+        assert_eq!(checks.measurability_warnings.len(), 1);
+        assert_eq!(checks.gwt_health.issues, checks.measurability_warnings);
+        // Stored with the test, as the stores serialize it…
+        let doc = serde_json::to_value(&test).unwrap();
+        assert_eq!(doc["checks"]["gwtHealth"]["satisfied"], false);
+        let back: AcceptanceTest = serde_json::from_value(doc).unwrap();
+        assert_eq!(back, test);
+        // …and the stored checks are what is read, not a second copy.
+        let mut tampered = back.clone();
+        tampered
+            .checks
+            .as_mut()
+            .unwrap()
+            .measurability_warnings
+            .clear();
+        assert!(TestView::from(tampered).measurability_warnings.is_empty());
+        let wire = serde_json::to_value(TestView::from(back)).unwrap();
+        assert!(wire.get("checks").is_none(), "{wire}");
+        assert_eq!(wire["measurabilityWarnings"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn steps_sent_unchanged_leave_a_test_stored_without_checks_as_it_was() {
+        let test = stored(&["the page shows 3 items"]);
+        let mut same = test.clone();
+        same.apply(&crate::domain::TestChanges {
+            then: Some(test.then.clone()),
+            given: Some(test.given.clone()),
+            ..Default::default()
+        });
+        assert_eq!(same, test, "no change, so nothing to write");
     }
 }

@@ -11,7 +11,7 @@ mod task;
 mod time;
 mod values;
 
-pub use acceptance_test::{AcceptanceTest, TestChanges, TestEvidence};
+pub use acceptance_test::{AcceptanceTest, TestChanges, TestChecks, TestEvidence};
 pub use dependency::Dependency;
 pub use ids::{parse_id, parse_whole, Counter, ProjectId, RunId, StoryId, TaskId, TestId, MAX_ID};
 pub use project::{AgentNetwork, Project};

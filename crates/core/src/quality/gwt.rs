@@ -41,6 +41,16 @@ fn numbered_check(index: usize, step: &str) -> Option<Warning> {
 
 /// Missing or blank steps, then the measurability of each Then step.
 pub fn gwt_health(given: &[String], when: &[String], then: &[String]) -> GwtHealth {
+    test_checks(given, when, then).1
+}
+
+/// A test's `measurabilityWarnings` and `gwtHealth` together, each Then step
+/// checked once (what is stored on a test when it is written).
+pub fn test_checks(
+    given: &[String],
+    when: &[String],
+    then: &[String],
+) -> (Vec<Warning>, GwtHealth) {
     let mut issues = Vec::new();
     for (part, steps) in [("Given", given), ("When", when), ("Then", then)] {
         if steps.is_empty() {
@@ -60,17 +70,26 @@ pub fn gwt_health(given: &[String], when: &[String], then: &[String]) -> GwtHeal
             ));
         }
     }
+    let checked: Vec<(bool, Option<Warning>)> = then
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.trim().is_empty(), numbered_check(i, s)))
+        .collect();
     // Blank steps were reported above; the others are checked in place.
     issues.extend(
-        then.iter()
-            .enumerate()
-            .filter(|(_, s)| !s.trim().is_empty())
-            .filter_map(|(i, s)| numbered_check(i, s)),
+        checked
+            .iter()
+            .filter(|(blank, _)| !blank)
+            .filter_map(|(_, w)| w.clone()),
     );
-    GwtHealth {
-        satisfied: issues.is_empty(),
-        issues,
-    }
+    let measurability = checked.into_iter().filter_map(|(_, w)| w).collect();
+    (
+        measurability,
+        GwtHealth {
+            satisfied: issues.is_empty(),
+            issues,
+        },
+    )
 }
 
 fn structure_issue(message: String, suggestion: String) -> Warning {

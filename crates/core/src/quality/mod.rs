@@ -12,7 +12,7 @@ mod measurable;
 mod words;
 
 pub use drafts::{template_story_draft, template_test_draft, StoryDraft, TestDraft};
-pub use gwt::{gwt_health, measurability, GwtHealth, STRUCTURE};
+pub use gwt::{gwt_health, measurability, test_checks, GwtHealth, STRUCTURE};
 pub use llm::{analyze_with_llm, ApiKey, Llm, LlmConfig, LlmError};
 pub use measurable::check_then_step;
 
@@ -88,6 +88,28 @@ pub fn heuristic_analysis(story: &StoryText, others: &[StoryText]) -> InvestAnal
         warnings,
         ..InvestAnalysis::default()
     }
+}
+
+/// `heuristic_analysis` of each of `group` against the rest of it (a set of
+/// siblings), each story's words read once for the `unique` check.
+pub fn heuristic_analyses(group: &[StoryText]) -> Vec<InvestAnalysis> {
+    group
+        .iter()
+        .zip(criteria::unique::check_each(group))
+        .map(|(story, duplicate)| {
+            let mut warnings: Vec<Warning> = criteria::SINGLE_STORY_CHECKS
+                .iter()
+                .filter_map(|check| check(story))
+                .collect();
+            warnings.extend(duplicate);
+            InvestAnalysis {
+                source: "heuristic".into(),
+                summary: summary(&warnings),
+                warnings,
+                ..InvestAnalysis::default()
+            }
+        })
+        .collect()
 }
 
 /// One sentence: "Meets INVEST" or "2 INVEST concerns: small, testable".

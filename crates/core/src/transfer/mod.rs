@@ -19,7 +19,7 @@ use crate::domain::{
     TestId, Timestamp,
 };
 use crate::error::{Error, Result};
-use crate::quality::{heuristic_analysis, StoryText};
+use crate::quality::{heuristic_analyses, StoryText};
 use crate::store::{Expect, Write};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -195,17 +195,18 @@ impl Backlog {
                 import_id: Some(import_id),
             })
             .collect();
-        let analyses: Vec<InvestAnalysis> = stories
-            .iter()
-            .map(|story| {
-                let others: Vec<StoryText> = stories
-                    .iter()
-                    .filter(|o| o.parent_id == story.parent_id && o.id != story.id)
-                    .map(StoryText::of)
-                    .collect();
-                heuristic_analysis(&StoryText::of(story), &others)
-            })
-            .collect();
+        // Siblings are analysed together: each story's words are read once.
+        let mut siblings: HashMap<Option<StoryId>, Vec<usize>> = HashMap::new();
+        for (i, s) in stories.iter().enumerate() {
+            siblings.entry(s.parent_id).or_default().push(i);
+        }
+        let mut analyses: Vec<InvestAnalysis> = vec![InvestAnalysis::default(); stories.len()];
+        for group in siblings.values() {
+            let texts: Vec<StoryText> = group.iter().map(|&i| StoryText::of(&stories[i])).collect();
+            for (&i, analysis) in group.iter().zip(heuristic_analyses(&texts)) {
+                analyses[i] = analysis;
+            }
+        }
         for (story, analysis) in stories.iter_mut().zip(analyses) {
             story.invest_analysis = analysis;
         }
@@ -227,7 +228,7 @@ impl Backlog {
                     .id_map
                     .acceptance_tests
                     .insert(t.source_id.clone(), test_id.0);
-                let test = AcceptanceTest {
+                let mut test = AcceptanceTest {
                     id: test_id,
                     story_id: id,
                     title: t
@@ -242,7 +243,9 @@ impl Backlog {
                     created_at: t.created_at,
                     updated_at: t.updated_at,
                     version: 1,
+                    checks: None,
                 };
+                test.refresh_checks();
                 step.push(Write::PutTest {
                     project_id: project,
                     test,
