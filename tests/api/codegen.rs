@@ -862,3 +862,115 @@ async fn acceptance_results_land_on_the_tests_and_a_follow_up_works_on_the_same_
     let viewed = s.get("/api/stories/1").await.body;
     assert_eq!(viewed["acceptanceTests"][0]["status"], "Fail");
 }
+
+/// The story's test as the API shows it.
+async fn test_of(s: &Server, story: u64) -> Value {
+    s.get(&format!("/api/stories/{story}")).await.body["acceptanceTests"][0].clone()
+}
+
+/// Run the next attempt of `run_id` with `message`; the ended attempt.
+async fn follow_up(s: &Server, run_id: &Value, attempt: u64, message: &str) -> Value {
+    let r = s
+        .post(
+            &format!("/api/runs/{run_id}/follow-up"),
+            json!({ "message": message }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    assert_eq!(r.body["attempt"], attempt);
+    wait_run(s, run_id, |r| r["attempt"] == attempt && terminal(r)).await
+}
+
+#[tokio::test]
+async fn a_hostile_acceptance_file_changes_no_test_and_the_run_says_what_it_ignored() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[]);
+    s.story(good_story("Vouchers")).await;
+    let other = s.story(good_story("Gift tags")).await;
+    let other_test = other["acceptanceTests"][0]["id"].as_u64().unwrap();
+    let other_before = test_of(&s, 2).await;
+
+    let started = generate(&s, 1, "fake-agent: accept pass").await;
+    let run_id = started["run"]["runId"].clone();
+    let run = wait_run(&s, &run_id, terminal).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let passed = test_of(&s, 1).await;
+    assert_eq!(
+        (&passed["status"], &passed["evidence"]["attempt"]),
+        (&json!("Pass"), &json!(1)),
+        "{passed}"
+    );
+
+    // Each file is not read at all; the test keeps attempt 1's result.
+    let cases = [
+        ("junk", "does not match the schema"),
+        ("extra", "unknown field `approvedBy`"),
+        ("huge", "bytes; at most 65536 are read"),
+        ("link", ".aipm/acceptance.json is not a regular file"),
+    ];
+    for (attempt, (kind, reason)) in (2..).zip(cases) {
+        let run = follow_up(
+            &s,
+            &run_id,
+            attempt,
+            &format!("fake-agent: accept-raw {kind}"),
+        )
+        .await;
+        assert_eq!(run["status"], "succeeded", "{kind}: {run}");
+        let acceptance = &run["summary"]["acceptance"];
+        assert!(
+            acceptance["error"].as_str().unwrap_or("").contains(reason),
+            "{kind}: {acceptance}"
+        );
+        assert_eq!(acceptance["recorded"], json!([]), "{kind}: {acceptance}");
+        let log = run["log"].as_str().unwrap();
+        assert!(
+            log.lines().any(|l| l
+                .starts_with("[aipm] acceptance results not read: .aipm/acceptance.json")
+                && l.contains(reason)),
+            "{kind}: {log}"
+        );
+        assert!(
+            !log.contains("root:"),
+            "{kind}: the link is not followed: {log}"
+        );
+        assert_eq!(test_of(&s, 1).await, passed, "{kind} changed the test");
+    }
+    let branch = run["branchName"].as_str().unwrap();
+    let link = Command::new("git")
+        .args(["ls-tree", branch, "--", ".aipm/acceptance.json"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&link.stdout).starts_with("120000 "),
+        "the agent's link itself is what was pushed"
+    );
+
+    // Ids that are not this story's tests (another story's, or none at all)
+    // are ignored and listed; neither story's test changes.
+    let run = follow_up(
+        &s,
+        &run_id,
+        6,
+        &format!("fake-agent: accept {other_test}=fail 999999=pass"),
+    )
+    .await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let acceptance = &run["summary"]["acceptance"];
+    assert_eq!(
+        acceptance["ignored"],
+        json!([other_test, 999999]),
+        "{acceptance}"
+    );
+    assert_eq!(acceptance["recorded"], json!([]), "{acceptance}");
+    assert!(
+        run["log"].as_str().unwrap().contains(&format!(
+            "0 recorded, 0 refused, 2 ignored (not tests of story 1): {other_test}, 999999"
+        )),
+        "{}",
+        run["log"]
+    );
+    assert_eq!(test_of(&s, 1).await, passed);
+    assert_eq!(test_of(&s, 2).await, other_before, "another story's test");
+}
