@@ -974,3 +974,117 @@ async fn a_hostile_acceptance_file_changes_no_test_and_the_run_says_what_it_igno
     assert_eq!(test_of(&s, 1).await, passed);
     assert_eq!(test_of(&s, 2).await, other_before, "another story's test");
 }
+
+#[tokio::test]
+async fn a_follow_up_is_refused_while_the_story_has_a_run_in_progress_or_its_message_is_bad() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[]);
+    s.story(good_story("Refunds")).await;
+    let started = generate(&s, 1, "fake-agent: hang").await;
+    let run_id = started["run"]["runId"].clone();
+    wait_run(&s, &run_id, |r| {
+        r["log"].as_str().unwrap_or("").contains("(child ")
+    })
+    .await;
+    let follow = |message: Value| {
+        let s = &s;
+        let run_id = run_id.clone();
+        async move {
+            s.post(&format!("/api/runs/{run_id}/follow-up"), message)
+                .await
+        }
+    };
+
+    // A good message to a running run: 409. At the limit (in characters,
+    // not bytes) the message is good, so the refusal is the run's.
+    for message in [
+        "fake-agent: edit".to_string(),
+        "x".repeat(8000),
+        "é".repeat(8000),
+    ] {
+        let r = follow(json!({ "message": message })).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::CONFLICT, "RUN_IN_PROGRESS"),
+            "{}",
+            r.body
+        );
+        assert_eq!(r.body["details"]["runId"], run_id, "{}", r.body);
+    }
+    // A bad message: 400 naming `message`, whatever the run's state.
+    for body in [
+        json!({ "message": "x".repeat(8001) }),
+        json!({ "message": "" }),
+        json!({ "message": " \n\t " }),
+        json!({ "message": null }),
+        json!({ "message": 5 }),
+        json!({}),
+    ] {
+        let r = follow(body.clone()).await;
+        assert_eq!(
+            (r.status, r.body["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("message")),
+            "{body}: {}",
+            r.body
+        );
+    }
+    let r = follow(json!({ "message": "x".repeat(8001) })).await;
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("8001 characters long; at most 8000"),
+        "{}",
+        r.body
+    );
+    let unknown = s
+        .post(
+            "/api/runs/999999/follow-up",
+            json!({"message": "fake-agent: edit"}),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+
+    // Nothing was queued or written by the refusals.
+    let run = s.get(&format!("/api/runs/{run_id}")).await.body;
+    assert_eq!(
+        (
+            &run["status"],
+            &run["attempt"],
+            run["attempts"].as_array().map(Vec::len)
+        ),
+        (&json!("running"), &json!(1), Some(1)),
+        "{run}"
+    );
+    let health = s.get("/api/health").await.body;
+    assert_eq!(health["queue"]["visible"], 0, "{health}");
+
+    // An ended run whose story has another run in progress: 409 as well.
+    let cancel = s
+        .post(&format!("/api/runs/{run_id}/cancel"), json!({}))
+        .await;
+    assert_eq!(cancel.status, StatusCode::ACCEPTED);
+    let ended = wait_run(&s, &run_id, terminal).await;
+    assert_eq!(ended["status"], "cancelled");
+    let second = generate(&s, 1, "fake-agent: hang").await;
+    let second_id = second["run"]["runId"].clone();
+    assert_ne!(second_id, run_id);
+    let r = follow(json!({"message": "fake-agent: edit"})).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::CONFLICT, "RUN_IN_PROGRESS"),
+        "{}",
+        r.body
+    );
+    let after = s.get(&format!("/api/runs/{run_id}")).await.body;
+    assert_eq!(
+        (&after["status"], &after["attempt"], &after["summary"]),
+        (&ended["status"], &json!(1), &ended["summary"]),
+        "the refused follow-up left the ended run as it was: {after}"
+    );
+    let cancel = s
+        .post(&format!("/api/runs/{second_id}/cancel"), json!({}))
+        .await;
+    assert_eq!(cancel.status, StatusCode::ACCEPTED, "{}", cancel.body);
+    wait_run(&s, &second_id, terminal).await;
+}
