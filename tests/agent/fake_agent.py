@@ -79,15 +79,23 @@ def accept(task: str, results: list) -> None:
         else:
             test_id, status = next(ids), r
         tests.append({"id": test_id, "status": status, "evidence": f"tests/test_feature.py::test_{test_id} {status}ed"})
-    os.makedirs(".aipm", exist_ok=True)
-    with open(".aipm/acceptance.json", "w", encoding="utf-8") as f:
+    with open(fresh_acceptance_file(), "w", encoding="utf-8") as f:
         json.dump({"version": 1, "tests": tests}, f, indent=2)
     print(f"recorded {len(tests)} acceptance result(s)", flush=True)
 
 
-def accept_raw(kind: str) -> None:
+def fresh_acceptance_file() -> str:
+    """The acceptance file's path, with what an earlier attempt left there
+    removed (so a link it left is replaced, not written through)."""
     os.makedirs(".aipm", exist_ok=True)
     path = ".aipm/acceptance.json"
+    if os.path.lexists(path):
+        os.remove(path)
+    return path
+
+
+def accept_raw(kind: str) -> None:
+    path = fresh_acceptance_file()
     if kind == "link":
         os.symlink("/etc/passwd", path)
         return

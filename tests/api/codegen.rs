@@ -862,3 +862,229 @@ async fn acceptance_results_land_on_the_tests_and_a_follow_up_works_on_the_same_
     let viewed = s.get("/api/stories/1").await.body;
     assert_eq!(viewed["acceptanceTests"][0]["status"], "Fail");
 }
+
+/// The story's test as the API shows it.
+async fn test_of(s: &Server, story: u64) -> Value {
+    s.get(&format!("/api/stories/{story}")).await.body["acceptanceTests"][0].clone()
+}
+
+/// Run the next attempt of `run_id` with `message`; the ended attempt.
+async fn follow_up(s: &Server, run_id: &Value, attempt: u64, message: &str) -> Value {
+    let r = s
+        .post(
+            &format!("/api/runs/{run_id}/follow-up"),
+            json!({ "message": message }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    assert_eq!(r.body["attempt"], attempt);
+    wait_run(s, run_id, |r| r["attempt"] == attempt && terminal(r)).await
+}
+
+#[tokio::test]
+async fn a_hostile_acceptance_file_changes_no_test_and_the_run_says_what_it_ignored() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[]);
+    s.story(good_story("Vouchers")).await;
+    let other = s.story(good_story("Gift tags")).await;
+    let other_test = other["acceptanceTests"][0]["id"].as_u64().unwrap();
+    let other_before = test_of(&s, 2).await;
+
+    let started = generate(&s, 1, "fake-agent: accept pass").await;
+    let run_id = started["run"]["runId"].clone();
+    let run = wait_run(&s, &run_id, terminal).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let passed = test_of(&s, 1).await;
+    assert_eq!(
+        (&passed["status"], &passed["evidence"]["attempt"]),
+        (&json!("Pass"), &json!(1)),
+        "{passed}"
+    );
+
+    // Each file is not read at all; the test keeps attempt 1's result.
+    let cases = [
+        ("junk", "does not match the schema"),
+        ("extra", "unknown field `approvedBy`"),
+        ("huge", "bytes; at most 65536 are read"),
+        ("link", ".aipm/acceptance.json is not a regular file"),
+    ];
+    for (attempt, (kind, reason)) in (2..).zip(cases) {
+        let run = follow_up(
+            &s,
+            &run_id,
+            attempt,
+            &format!("fake-agent: accept-raw {kind}"),
+        )
+        .await;
+        assert_eq!(run["status"], "succeeded", "{kind}: {run}");
+        let acceptance = &run["summary"]["acceptance"];
+        assert!(
+            acceptance["error"].as_str().unwrap_or("").contains(reason),
+            "{kind}: {acceptance}"
+        );
+        assert_eq!(acceptance["recorded"], json!([]), "{kind}: {acceptance}");
+        let log = run["log"].as_str().unwrap();
+        assert!(
+            log.lines().any(|l| l
+                .starts_with("[aipm] acceptance results not read: .aipm/acceptance.json")
+                && l.contains(reason)),
+            "{kind}: {log}"
+        );
+        assert!(
+            !log.contains("root:"),
+            "{kind}: the link is not followed: {log}"
+        );
+        assert_eq!(test_of(&s, 1).await, passed, "{kind} changed the test");
+    }
+    let branch = run["branchName"].as_str().unwrap();
+    let link = Command::new("git")
+        .args(["ls-tree", branch, "--", ".aipm/acceptance.json"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&link.stdout).starts_with("120000 "),
+        "the agent's link itself is what was pushed"
+    );
+
+    // Ids that are not this story's tests (another story's, or none at all)
+    // are ignored and listed; neither story's test changes.
+    let run = follow_up(
+        &s,
+        &run_id,
+        6,
+        &format!("fake-agent: accept {other_test}=fail 999999=pass"),
+    )
+    .await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let acceptance = &run["summary"]["acceptance"];
+    assert_eq!(
+        acceptance["ignored"],
+        json!([other_test, 999999]),
+        "{acceptance}"
+    );
+    assert_eq!(acceptance["recorded"], json!([]), "{acceptance}");
+    assert!(
+        run["log"].as_str().unwrap().contains(&format!(
+            "0 recorded, 0 refused, 2 ignored (not tests of story 1): {other_test}, 999999"
+        )),
+        "{}",
+        run["log"]
+    );
+    assert_eq!(test_of(&s, 1).await, passed);
+    assert_eq!(test_of(&s, 2).await, other_before, "another story's test");
+}
+
+#[tokio::test]
+async fn a_follow_up_is_refused_while_the_story_has_a_run_in_progress_or_its_message_is_bad() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[]);
+    s.story(good_story("Refunds")).await;
+    let started = generate(&s, 1, "fake-agent: hang").await;
+    let run_id = started["run"]["runId"].clone();
+    wait_run(&s, &run_id, |r| {
+        r["log"].as_str().unwrap_or("").contains("(child ")
+    })
+    .await;
+    let follow = |message: Value| {
+        let s = &s;
+        let run_id = run_id.clone();
+        async move {
+            s.post(&format!("/api/runs/{run_id}/follow-up"), message)
+                .await
+        }
+    };
+
+    // A good message to a running run: 409. At the limit (in characters,
+    // not bytes) the message is good, so the refusal is the run's.
+    for message in [
+        "fake-agent: edit".to_string(),
+        "x".repeat(8000),
+        "é".repeat(8000),
+    ] {
+        let r = follow(json!({ "message": message })).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::CONFLICT, "RUN_IN_PROGRESS"),
+            "{}",
+            r.body
+        );
+        assert_eq!(r.body["details"]["runId"], run_id, "{}", r.body);
+    }
+    // A bad message: 400 naming `message`, whatever the run's state.
+    for body in [
+        json!({ "message": "x".repeat(8001) }),
+        json!({ "message": "" }),
+        json!({ "message": " \n\t " }),
+        json!({ "message": null }),
+        json!({ "message": 5 }),
+        json!({}),
+    ] {
+        let r = follow(body.clone()).await;
+        assert_eq!(
+            (r.status, r.body["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("message")),
+            "{body}: {}",
+            r.body
+        );
+    }
+    let r = follow(json!({ "message": "x".repeat(8001) })).await;
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("8001 characters long; at most 8000"),
+        "{}",
+        r.body
+    );
+    let unknown = s
+        .post(
+            "/api/runs/999999/follow-up",
+            json!({"message": "fake-agent: edit"}),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+
+    // Nothing was queued or written by the refusals.
+    let run = s.get(&format!("/api/runs/{run_id}")).await.body;
+    assert_eq!(
+        (
+            &run["status"],
+            &run["attempt"],
+            run["attempts"].as_array().map(Vec::len)
+        ),
+        (&json!("running"), &json!(1), Some(1)),
+        "{run}"
+    );
+    let health = s.get("/api/health").await.body;
+    assert_eq!(health["queue"]["visible"], 0, "{health}");
+
+    // An ended run whose story has another run in progress: 409 as well.
+    let cancel = s
+        .post(&format!("/api/runs/{run_id}/cancel"), json!({}))
+        .await;
+    assert_eq!(cancel.status, StatusCode::ACCEPTED);
+    let ended = wait_run(&s, &run_id, terminal).await;
+    assert_eq!(ended["status"], "cancelled");
+    let second = generate(&s, 1, "fake-agent: hang").await;
+    let second_id = second["run"]["runId"].clone();
+    assert_ne!(second_id, run_id);
+    let r = follow(json!({"message": "fake-agent: edit"})).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::CONFLICT, "RUN_IN_PROGRESS"),
+        "{}",
+        r.body
+    );
+    let after = s.get(&format!("/api/runs/{run_id}")).await.body;
+    assert_eq!(
+        (&after["status"], &after["attempt"], &after["summary"]),
+        (&ended["status"], &json!(1), &ended["summary"]),
+        "the refused follow-up left the ended run as it was: {after}"
+    );
+    let cancel = s
+        .post(&format!("/api/runs/{second_id}/cancel"), json!({}))
+        .await;
+    assert_eq!(cancel.status, StatusCode::ACCEPTED, "{}", cancel.body);
+    wait_run(&s, &second_id, terminal).await;
+}
