@@ -43,13 +43,26 @@ async fn cold_start(operation: Operation) -> Sample {
     sample
 }
 
+/// The size of the binary once `strip`ped (as the deployment profile ships it).
+fn stripped_size(path: &std::path::Path) -> u64 {
+    let copy = tempfile::NamedTempFile::new().expect("a temporary file");
+    let status = std::process::Command::new("strip")
+        .arg("-o")
+        .arg(copy.path())
+        .arg(path)
+        .status()
+        .expect("strip (binutils)");
+    assert!(status.success(), "strip {}", path.display());
+    std::fs::metadata(copy.path()).unwrap().len()
+}
+
 #[tokio::test]
 #[ignore = "a benchmark, run by bin/bench-functions"]
 async fn cold_start_and_peak_rss_of_every_function() {
     let runs: usize = std::env::var("AIPM_BENCH_RUNS").map_or(5, |v| v.parse().expect("a number"));
     let mut report = String::from(
-        "| function | init ms (median) | cold start ms (median) | cold start ms (max) | peak RSS MiB (max) | binary MiB |\n\
-         |---|---:|---:|---:|---:|---:|\n",
+        "| function | init ms (median) | cold start ms (median) | cold start ms (max) | peak RSS MiB (max) | binary MiB | stripped MiB |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
     );
     for operation in Operation::ALL {
         let name = operation.function();
@@ -60,14 +73,17 @@ async fn cold_start_and_peak_rss_of_every_function() {
         let cold: Vec<f64> = samples.iter().map(|s| ms(s.cold_start)).collect();
         let init: Vec<f64> = samples.iter().map(|s| ms(s.init)).collect();
         let rss = samples.iter().map(|s| s.peak_rss_kib).max().unwrap();
-        let size = std::fs::metadata(binary(&name).unwrap()).unwrap().len();
+        let path = binary(&name).unwrap();
+        let size = std::fs::metadata(&path).unwrap().len();
+        let stripped = stripped_size(&path);
         report += &format!(
-            "| {name} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} |\n",
+            "| {name} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} |\n",
             median(init),
             median(cold.clone()),
             cold.iter().copied().fold(0.0, f64::max),
             rss as f64 / 1024.0,
             size as f64 / (1024.0 * 1024.0),
+            stripped as f64 / (1024.0 * 1024.0),
         );
     }
     match std::env::var("AIPM_BENCH_REPORT") {
