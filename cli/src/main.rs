@@ -84,11 +84,15 @@ fn main() -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn run() -> anyhow::Result<()> {
+    // `info` when unset; a value that does not parse stops the start, named.
+    let filter = match std::env::var("AIPM_LOG") {
+        Ok(value) => tracing_subscriber::EnvFilter::try_new(&value).map_err(|e| {
+            anyhow::anyhow!("AIPM_LOG={value}: {e} (for example `info` or `warn,aipm_api=debug`)")
+        })?,
+        Err(_) => tracing_subscriber::EnvFilter::new("info"),
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("AIPM_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(filter)
         .json()
         .with_writer(std::io::stderr)
         .init();

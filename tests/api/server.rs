@@ -272,6 +272,7 @@ fn a_setting_with_an_unusable_value_stops_serve_and_worker_naming_it() {
         ("AIPM_RUN_TIMEOUT_SECS", "0"),
         ("AIPM_JOB_VISIBILITY_SECS", "-5"),
         ("AIPM_AGENT_SANDBOX", "docker"),
+        ("AIPM_LOG", "aipm_api=loud"),
     ] {
         for command in ["serve", "worker"] {
             let dir = tempfile::tempdir().unwrap();

@@ -147,3 +147,25 @@ async fn a_write_from_a_page_on_another_origin_is_403_and_writes_nothing() {
     let stories = list.invoke_fixture("get-stories").await;
     assert_eq!(stories.body, json!([]), "nothing was created");
 }
+
+/// A log filter that does not parse stops the function at start, naming the
+/// variable and its value, rather than logging at a level nobody chose.
+#[test]
+fn an_unparsable_log_filter_stops_the_function_naming_it() {
+    for function in ["version", "get-stories"] {
+        let binary = crate::function::binary(function).expect("the binary is built");
+        let out = std::process::Command::new(binary)
+            .env("AIPM_LOG", "aipm_api=loud")
+            .env("AIPM_TABLE", "aipm-test")
+            .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{function} ran: {stderr}");
+        assert!(
+            stderr.contains("AIPM_LOG=aipm_api=loud"),
+            "{function} names the variable and its value: {stderr}"
+        );
+    }
+}

@@ -108,56 +108,42 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let message = e.to_string();
         let code = e.code();
+        let refusal = |status, details| ApiError {
+            status,
+            message,
+            code,
+            details: Some(details),
+            cause: None,
+            warnings: false,
+        };
         match e {
-            Error::Invalid { field, reason } => ApiError {
-                status: StatusCode::BAD_REQUEST,
-                message,
-                code,
-                details: Some(json!({ "field": field, "reason": reason })),
-                cause: None,
-                warnings: false,
-            },
-            Error::NotFound { entity, id } => ApiError {
-                status: StatusCode::NOT_FOUND,
-                message,
-                code,
-                details: Some(json!({ "entity": entity, "id": id })),
-                cause: None,
-                warnings: false,
-            },
+            Error::Invalid { field, reason } => refusal(
+                StatusCode::BAD_REQUEST,
+                json!({ "field": field, "reason": reason }),
+            ),
+            Error::NotFound { entity, id } => {
+                refusal(StatusCode::NOT_FOUND, json!({ "entity": entity, "id": id }))
+            }
+            Error::AlreadyExists { entity, id } => {
+                refusal(StatusCode::CONFLICT, json!({ "entity": entity, "id": id }))
+            }
             Error::VersionConflict {
                 entity,
                 id,
                 expected,
                 actual,
-            } => ApiError {
-                status: StatusCode::CONFLICT,
-                message,
-                code,
-                details: Some(json!({
+            } => refusal(
+                StatusCode::CONFLICT,
+                json!({
                     "entity": entity,
                     "id": id,
                     "expectedVersion": expected,
                     "currentVersion": actual,
-                })),
-                cause: None,
-                warnings: false,
-            },
-            Error::AlreadyExists { entity, id } => ApiError {
-                status: StatusCode::CONFLICT,
-                message,
-                code,
-                details: Some(json!({ "entity": entity, "id": id })),
-                cause: None,
-                warnings: false,
-            },
+                }),
+            ),
             Error::Rule { rule, details, .. } => ApiError {
-                status: rule_status(rule),
-                message,
-                code,
-                details: Some(details),
-                cause: None,
                 warnings: rule.is_warnings(),
+                ..refusal(rule_status(rule), details)
             },
             Error::Internal { .. } => ApiError {
                 status: StatusCode::INTERNAL_SERVER_ERROR,

@@ -92,7 +92,7 @@ pub async fn handle_event(
 #[cfg(feature = "store")]
 pub async fn app() -> Result<App, Error> {
     use aipm_aws::dynamodb::{DynamoConfig, DynamoStore};
-    tracing_init();
+    tracing_init()?;
     let config = DynamoConfig::from_env()?;
     let store = DynamoStore::connect(&config).await?;
     Ok(App::new(
@@ -105,7 +105,7 @@ pub async fn app() -> Result<App, Error> {
 /// is linked or built (`NoStore` refuses any call), so the function needs
 /// neither `AIPM_TABLE` nor table rights.
 pub async fn app_without_store() -> Result<App, Error> {
-    tracing_init();
+    tracing_init()?;
     Ok(App::new(
         Backlog::new(Arc::new(aipm_core::store::NoStore)),
         ApiConfig::from_env(),
@@ -174,16 +174,19 @@ pub async fn serve(endpoint: Endpoint, app: App) -> Result<(), Error> {
 }
 
 /// JSON logs on stdout, filtered by `AIPM_LOG` (`info`, `warn,aipm_api=debug`:
-/// a level, or targets with levels). A `Targets` filter, not `EnvFilter`:
-/// it needs no regular-expression engine, which is a tenth of a function's
-/// binary (docs/benchmarks.md).
-fn tracing_init() {
+/// a level, or targets with levels; `info` when unset). A value that does not
+/// parse stops the start with the variable named, like any other bad setting.
+/// A `Targets` filter, not `EnvFilter`: it needs no regular-expression
+/// engine, which is a tenth of a function's binary (docs/benchmarks.md).
+fn tracing_init() -> Result<(), Error> {
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::prelude::*;
-    let filter = std::env::var("AIPM_LOG")
-        .ok()
-        .and_then(|v| v.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
+    let filter = match std::env::var("AIPM_LOG") {
+        Ok(value) => value
+            .parse::<Targets>()
+            .map_err(|e| format!("AIPM_LOG={value}: {e} (for example `info` or `warn,aipm_api=debug`)"))?,
+        Err(_) => Targets::new().with_default(LevelFilter::INFO),
+    };
     let _ = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
@@ -193,4 +196,5 @@ fn tracing_init() {
                 .with_filter(filter),
         )
         .try_init();
+    Ok(())
 }
