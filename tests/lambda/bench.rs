@@ -27,8 +27,24 @@ fn median(mut values: Vec<f64>) -> f64 {
 async fn cold_start(operation: Operation) -> Sample {
     // A fresh table each time, so that each run answers the same request.
     let table = Table::seeded().await;
-    let mut lambda = Function::start(operation, &table).await;
-    let answer = lambda.invoke_raw(crate::event(&operation.function())).await;
+    // The function's own environment from template.yaml, as deployed, with
+    // the emulator for DynamoDB, SQS and SSM (and its secrets put there).
+    let name = operation.function();
+    crate::policies::put_parameter(&table.endpoint, "/aipm/dev/github-token", "ghp_test-token")
+        .await;
+    crate::policies::put_parameter(&table.endpoint, "/aipm/dev/llm-api-key", "sk-test-key").await;
+    let queues = table.queues().await;
+    let mut env = crate::policies::template_env(&name, &table.name, &queues.0, &queues.1);
+    for variable in [
+        "AIPM_DYNAMODB_ENDPOINT",
+        "AIPM_SQS_ENDPOINT",
+        "AIPM_SSM_ENDPOINT",
+    ] {
+        env.push((variable.to_string(), table.endpoint.clone()));
+    }
+    env.push(("PATH".to_string(), std::env::var("PATH").unwrap()));
+    let mut lambda = Function::start_with(operation, env).await;
+    let answer = lambda.invoke_raw(crate::event(&name)).await;
     assert!(
         matches!(answer.outcome, Outcome::Response(_)),
         "{:?}",

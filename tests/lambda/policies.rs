@@ -65,7 +65,12 @@ fn allowed_actions() -> BTreeMap<String, BTreeSet<String>> {
 /// and its own, with each reference resolved to the test's resources (the
 /// table, the queues, the SSM parameters on the emulator; the LLM endpoint
 /// and model have the parameters' defaults, empty).
-fn template_env(binary: &str, table: &str, queue: &str, dlq: &str) -> Vec<(String, String)> {
+pub(crate) fn template_env(
+    binary: &str,
+    table: &str,
+    queue: &str,
+    dlq: &str,
+) -> Vec<(String, String)> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
     let template: Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let function = template["Resources"]
@@ -109,7 +114,7 @@ fn template_env(binary: &str, table: &str, queue: &str, dlq: &str) -> Vec<(Strin
 }
 
 /// SecureString parameters on the emulator, as the deployment keeps them.
-async fn put_parameter(endpoint: &str, name: &str, value: &str) {
+pub(crate) async fn put_parameter(endpoint: &str, name: &str, value: &str) {
     let answer = reqwest::Client::new()
         .post(endpoint)
         .header("X-Amz-Target", "AmazonSSM.PutParameter")
