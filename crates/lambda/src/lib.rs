@@ -182,9 +182,9 @@ fn tracing_init() -> Result<(), Error> {
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::prelude::*;
     let filter = match std::env::var("AIPM_LOG") {
-        Ok(value) => value
-            .parse::<Targets>()
-            .map_err(|e| format!("AIPM_LOG={value}: {e} (for example `info` or `warn,aipm_api=debug`)"))?,
+        Ok(value) => value.parse::<Targets>().map_err(|e| {
+            format!("AIPM_LOG={value}: {e} (for example `info` or `warn,aipm_api=debug`)")
+        })?,
         Err(_) => Targets::new().with_default(LevelFilter::INFO),
     };
     let _ = tracing_subscriber::registry()

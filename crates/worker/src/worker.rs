@@ -157,7 +157,7 @@ impl Worker {
             active_runs: active,
             sandbox: self.config.sandbox.state(),
         };
-        if let Err(e) = self.codegen.backlog.store().record_worker(beat).await {
+        if let Err(e) = self.codegen.store().record_worker(beat).await {
             tracing::warn!(error = %e, "could not record the worker's heartbeat");
         }
     }
@@ -236,7 +236,7 @@ impl Worker {
     pub async fn handle(&self, delivery: Delivery) {
         let job = delivery.job;
         let queue = &self.codegen.queue;
-        let run = match self.codegen.backlog.store().get_run(job.run_id).await {
+        let run = match self.codegen.store().get_run(job.run_id).await {
             Ok(Some(run)) => run,
             Ok(None) => {
                 tracing::warn!(run = %job.run_id, "a job for a run that does not exist; dropped");
@@ -300,12 +300,7 @@ impl Worker {
     }
 
     async fn note(&self, run: RunId, line: &str) {
-        if let Ok(log) = RunLog::open(
-            self.codegen.backlog.store().clone(),
-            run,
-            self.config.secrets.clone(),
-        )
-        .await
+        if let Ok(log) = RunLog::open(self.codegen.store(), run, self.config.secrets.clone()).await
         {
             let _ = log.line(line).await;
             let _ = log.flush().await;
@@ -328,8 +323,12 @@ impl Worker {
     }
 
     async fn execute(&self, run: CodeRun, delivery: &Delivery) -> Result<()> {
-        let store = self.codegen.backlog.store().clone();
-        let log = RunLog::open(store.clone(), run.run_id, self.config.secrets.clone()).await?;
+        let log = RunLog::open(
+            self.codegen.store(),
+            run.run_id,
+            self.config.secrets.clone(),
+        )
+        .await?;
         if run.cancel_requested {
             log.line("[aipm] cancelled before the agent started")
                 .await?;
@@ -379,20 +378,7 @@ impl Worker {
         let (status, error, summary) = result?;
         let finished = self
             .codegen
-            .update_run(run.run_id, |r| {
-                let mut writes = Vec::new();
-                if !r.status.is_terminal() {
-                    writes.push(aipm_core::store::Write::ReleaseActiveRun {
-                        story_id: r.story_id,
-                        run_id: r.run_id,
-                    });
-                }
-                r.status = status;
-                r.error = error.clone();
-                r.summary = summary.clone();
-                r.finished_at = Some(Timestamp::now());
-                Ok(writes)
-            })
+            .finish_attempt(run.run_id, status, error, summary)
             .await?;
         self.comment(&finished).await;
         Ok(())
@@ -404,7 +390,7 @@ impl Worker {
         let mut last_beat = tokio::time::Instant::now();
         loop {
             tokio::time::sleep(self.config.cancel_poll).await;
-            if let Ok(Some(r)) = self.codegen.backlog.store().get_run(run).await {
+            if let Ok(Some(r)) = self.codegen.store().get_run(run).await {
                 if r.cancel_requested && !*cancel.borrow() {
                     let _ = cancel.send(true);
                 }

@@ -151,7 +151,7 @@ pub async fn test_checks_are_stored_and_read_back(f: Fixture) {
     let mut new = new_test(TestStatus::Draft);
     new.then = Steps::parse(vec!["it works well".into(), "the title is shown".into()]).unwrap();
     let created = b.create_test(s.id, new, true).await.unwrap();
-    let stored = b.store().get_test(created.id).await.unwrap().unwrap();
+    let stored = f.store.get_test(created.id).await.unwrap().unwrap();
     let checks = stored.checks.clone().expect("checks stored on create");
     assert_eq!(stored, created);
     assert_eq!(checks, created.computed_checks());
@@ -165,7 +165,7 @@ pub async fn test_checks_are_stored_and_read_back(f: Fixture) {
     b.update_test(created.id, None, changes, true)
         .await
         .unwrap();
-    let updated = b.store().get_test(created.id).await.unwrap().unwrap();
+    let updated = f.store.get_test(created.id).await.unwrap().unwrap();
     let checks = updated.checks.expect("checks stored on update");
     assert!(checks.measurability_warnings.is_empty(), "{checks:?}");
     assert!(checks.gwt_health.satisfied);

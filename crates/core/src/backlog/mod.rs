@@ -40,8 +40,16 @@ impl Backlog {
         Backlog { store }
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
+    /// The store, for the backlog's own rules (and the import in
+    /// `crate::transfer`): nothing outside this crate writes around them.
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// The store as code generation sees it: runs, logs, pull requests and
+    /// workers, and no story writes of its own.
+    pub fn runs(&self) -> crate::store::RunStore {
+        crate::store::RunStore::new(self.store.clone())
     }
 
     /// Which store holds the backlog (`sqlite`, `dynamodb`), for health.
