@@ -49,6 +49,9 @@ pub struct WorkerConfig {
     pub secrets: Vec<String>,
     /// Where the agent and the verify command run.
     pub sandbox: Sandbox,
+    /// The most turns an agent that takes a cap may use in one attempt
+    /// (`AIPM_AGENT_MAX_TURNS`; Claude Code's `--max-turns`).
+    pub max_turns: Option<u32>,
 }
 
 /// Variables the agent never gets: AIPM's secrets (already out of the
@@ -67,7 +70,8 @@ impl WorkerConfig {
     /// AIPM_WORKER_CONCURRENCY (2), AIPM_RUN_TIMEOUT_SECS (900),
     /// AIPM_JOB_VISIBILITY_SECS (60; heartbeats come four times as often),
     /// AIPM_SCRATCH_DIR (the system temp dir), the sandbox
-    /// (AIPM_AGENT_SANDBOX, AIPM_SANDBOX_READ, AIPM_SANDBOX_WRITE).
+    /// (AIPM_AGENT_SANDBOX, AIPM_SANDBOX_READ, AIPM_SANDBOX_WRITE), the turn
+    /// cap (AIPM_AGENT_MAX_TURNS, none by default).
     /// Every variable set to something unusable is refused here, by name.
     pub fn from_env() -> Result<Self, ConfigError> {
         let var = config::var;
@@ -104,6 +108,13 @@ impl WorkerConfig {
                 .collect(),
             secrets,
             sandbox: Sandbox::from_env()?,
+            max_turns: match config::number("AIPM_AGENT_MAX_TURNS", 1)? {
+                Some(n) => Some(
+                    u32::try_from(n)
+                        .map_err(|_| ConfigError::new("AIPM_AGENT_MAX_TURNS", "is too large"))?,
+                ),
+                None => None,
+            },
         })
     }
 }
@@ -470,6 +481,17 @@ impl Worker {
             .codegen
             .agents
             .command(&run.agent, &task_path.to_string_lossy())?;
+        if let Some(turns) = self.config.max_turns {
+            let line = if command.cap_turns(turns) {
+                format!("[aipm] at most {turns} turns")
+            } else {
+                format!(
+                    "[aipm] {} takes no turn cap; only the time limit applies",
+                    command.name
+                )
+            };
+            log.line(&line).await?;
+        }
         let network = self
             .codegen
             .backlog

@@ -6,6 +6,7 @@
 pub mod acceptance;
 pub mod agent;
 mod log;
+pub mod progress;
 mod runs;
 pub mod task_md;
 
