@@ -261,6 +261,28 @@ pub async fn projects_keep_their_stories_apart(f: Fixture) {
     assert_eq!(b.story_list(other.id).await.unwrap().len(), 1);
 }
 
+/// A project larger than one page of a DynamoDB Query (1 MB) is read
+/// whole: every page is read, none twice.
+pub async fn a_project_larger_than_one_read_page_is_read_whole(f: Fixture) {
+    let b = &f.backlog;
+    let filler = "The export keeps every column the report shows, in order. ".repeat(700);
+    for n in 0..30 {
+        let mut s = new_story(&format!("export report {n}"), None);
+        s.content.description = format!("{n}: {filler}");
+        b.create_story(s, None, true).await.unwrap();
+    }
+    let listed = b.story_list(Project::DEFAULT_ID).await.unwrap();
+    let bytes: usize = listed
+        .iter()
+        .map(|v| v.story.content().1.description.len())
+        .sum();
+    assert!(bytes > 1_200_000, "more than a page: {bytes} bytes");
+    let mut titles: Vec<String> = listed.iter().map(|v| v.story.title.to_string()).collect();
+    titles.sort();
+    titles.dedup();
+    assert_eq!(titles.len(), 30, "each story once");
+}
+
 // ---- updates and versions ----
 
 pub async fn update_changes_only_what_it_names(f: Fixture) {

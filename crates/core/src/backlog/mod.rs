@@ -220,14 +220,8 @@ fn held_item_gone(e: Error, own: (&'static str, String)) -> Error {
 
 /// A random pause before re-plan number `tries` (1-based).
 fn replan_pause(tries: u32) -> std::time::Duration {
-    let ceiling_ms = (REPLAN_PAUSE_MS << tries.min(6)).max(1);
-    let mut bytes = [0u8; 8];
-    // Without randomness the pause is the ceiling: still bounded, only less spread.
-    let random = match getrandom::getrandom(&mut bytes) {
-        Ok(()) => u64::from_le_bytes(bytes),
-        Err(_) => u64::MAX,
-    };
-    std::time::Duration::from_micros(random % (ceiling_ms * 1000 + 1))
+    let ceiling = std::time::Duration::from_millis(REPLAN_PAUSE_MS << tries.min(6));
+    crate::retry::jittered(ceiling.max(std::time::Duration::from_millis(1)))
 }
 
 /// Check a client's expected version against what was read, before writing.
