@@ -322,7 +322,8 @@ fn product_token(token: &str) -> bool {
 /// A clause that orders the team to build it a certain way ("Read the
 /// sensors with an ESP32", "Draw the routes with Leaflet") and names a
 /// product in it: a product token anywhere, or a capitalised name right after
-/// "with", "in", "through", "via", "using", "from", "into" or "as".
+/// "with", "through", "via", "using" or "as a" (not "in" or "from", which bring
+/// places and languages).
 fn ordered_onto_a_product(text: &str) -> Option<String> {
     clauses(text).into_iter().find_map(|clause| {
         let tokens: Vec<&str> = clause.split_whitespace().collect();
@@ -333,17 +334,18 @@ fn ordered_onto_a_product(text: &str) -> Option<String> {
         }
         let named = tokens.iter().skip(1).copied().find(|t| product_token(t)).or_else(|| {
             tokens.windows(3).find_map(|t| {
-                if !matches!(
-                    t[0].to_lowercase().as_str(),
-                    "with" | "in" | "through" | "via" | "using" | "from" | "into" | "as"
-                ) {
+                let article = matches!(t[1].to_lowercase().as_str(), "a" | "an" | "the");
+                // Tools come "with", "through", "via" or "using" one; "in" and
+                // "from" bring places and languages ("run the pilot in Leeds").
+                let tool = match t[0].to_lowercase().as_str() {
+                    "with" | "through" | "via" | "using" => true,
+                    "as" => article,
+                    _ => false,
+                };
+                if !tool {
                     return None;
                 }
-                let name = if matches!(t[1].to_lowercase().as_str(), "a" | "an" | "the") {
-                    t[2]
-                } else {
-                    t[1]
-                };
+                let name = if article { t[2] } else { t[1] };
                 let bare = name.trim_matches(|c: char| !c.is_alphanumeric());
                 let acronym = bare.len() <= 3 && bare.chars().all(|c| c.is_ascii_uppercase());
                 (bare.starts_with(|c: char| c.is_ascii_uppercase()) && !acronym).then_some(bare)
@@ -636,6 +638,7 @@ mod tests {
             ("to pay with Apple Pay", "Most members pay with Apple Pay or PayPal."),
             ("to read the easy-read leaflet", "The library engine room tour is on Fridays."),
             ("to see my iPhone backups", "Store the key somewhere safe."),
+            ("to book a pilot session", "Run the pilot in Leeds; store the forms in Welsh and English."),
         ] {
             let story = StoryText {
                 description,
