@@ -12,8 +12,7 @@
 //! or recall on a development set drops below the floor recorded here.
 //! `the_held_out_set_is_scored` prints precision, recall and F1 on the held-out
 //! set and fails only when the set itself is malformed: a floor there would
-//! invite tuning the rules against it (tests/quality/README.md). It skips,
-//! saying so, while that set is not in the repository.
+//! invite tuning the rules against it (tests/quality/README.md).
 
 use aipm_core::quality::criteria::CRITERIA;
 use aipm_core::quality::{analyze_story, check_then_step, StoryText};
@@ -365,14 +364,6 @@ fn the_development_sets_keep_their_floors() {
 
 #[test]
 fn the_held_out_set_is_scored() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/quality/held-out-4");
-    if !dir.join("stories.json").exists() || !dir.join("then-steps.json").exists() {
-        println!(
-            "SKIPPED: no held-out set yet ({} has no stories.json and then-steps.json)",
-            dir.display()
-        );
-        return;
-    }
     let stories: Vec<LabeledStory> = labeled("held-out-4/stories.json");
     let steps: Vec<LabeledStep> = labeled("held-out-4/then-steps.json");
     let scores = score(&stories, &steps);

@@ -260,7 +260,10 @@ fn prescription(text: &str) -> Option<String> {
     }
     if let Some(pair) = w.windows(2).find(|p| {
         p[0].raw.starts_with(char::is_uppercase)
-            && !matches!(p[0].lower.as_str(), "the" | "a" | "an" | "this" | "our" | "my" | "each")
+            && !matches!(
+                p[0].lower.as_str(),
+                "the" | "a" | "an" | "this" | "our" | "my" | "each"
+            )
             && matches!(
                 p[1].lower.as_str(),
                 "sdk" | "library" | "framework" | "engine" | "toolkit" | "plugin"
@@ -284,9 +287,34 @@ fn prescription(text: &str) -> Option<String> {
 /// "Solve it with …"): the clause says how to build, and a product named in
 /// it is the prescribed building block.
 const BUILD_ORDERS: &[&str] = &[
-    "use", "store", "read", "push", "solve", "generate", "implement", "build", "write",
-    "draw", "serve", "run", "deploy", "host", "render", "train", "load", "save", "keep",
-    "put", "code", "model", "index", "stream", "log", "chart", "plot", "sync",
+    "use",
+    "store",
+    "read",
+    "push",
+    "solve",
+    "generate",
+    "implement",
+    "build",
+    "write",
+    "draw",
+    "serve",
+    "run",
+    "deploy",
+    "host",
+    "render",
+    "train",
+    "load",
+    "save",
+    "keep",
+    "put",
+    "code",
+    "model",
+    "index",
+    "stream",
+    "log",
+    "chart",
+    "plot",
+    "sync",
 ];
 
 /// "Konva.js", "pandas.py": a script library by its file name.
@@ -296,7 +324,9 @@ fn script_library(text: &str) -> Option<&str> {
         let (name, suffix) = token.rsplit_once('.')?;
         (matches!(suffix, "js" | "py" | "ts")
             && name.len() >= 2
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
         .then_some(token)
     })
 }
@@ -328,29 +358,36 @@ fn ordered_onto_a_product(text: &str) -> Option<String> {
     clauses(text).into_iter().find_map(|clause| {
         let tokens: Vec<&str> = clause.split_whitespace().collect();
         let order = tokens.first()?;
-        let verb = order.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        let verb = order
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
         if !BUILD_ORDERS.contains(&verb.as_str()) {
             return None;
         }
-        let named = tokens.iter().skip(1).copied().find(|t| product_token(t)).or_else(|| {
-            tokens.windows(3).find_map(|t| {
-                let article = matches!(t[1].to_lowercase().as_str(), "a" | "an" | "the");
-                // Tools come "with", "through", "via" or "using" one; "in" and
-                // "from" bring places and languages ("run the pilot in Leeds").
-                let tool = match t[0].to_lowercase().as_str() {
-                    "with" | "through" | "via" | "using" => true,
-                    "as" => article,
-                    _ => false,
-                };
-                if !tool {
-                    return None;
-                }
-                let name = if article { t[2] } else { t[1] };
-                let bare = name.trim_matches(|c: char| !c.is_alphanumeric());
-                let acronym = bare.len() <= 3 && bare.chars().all(|c| c.is_ascii_uppercase());
-                (bare.starts_with(|c: char| c.is_ascii_uppercase()) && !acronym).then_some(bare)
-            })
-        })?;
+        let named = tokens
+            .iter()
+            .skip(1)
+            .copied()
+            .find(|t| product_token(t))
+            .or_else(|| {
+                tokens.windows(3).find_map(|t| {
+                    let article = matches!(t[1].to_lowercase().as_str(), "a" | "an" | "the");
+                    // Tools come "with", "through", "via" or "using" one; "in" and
+                    // "from" bring places and languages ("run the pilot in Leeds").
+                    let tool = match t[0].to_lowercase().as_str() {
+                        "with" | "through" | "via" | "using" => true,
+                        "as" => article,
+                        _ => false,
+                    };
+                    if !tool {
+                        return None;
+                    }
+                    let name = if article { t[2] } else { t[1] };
+                    let bare = name.trim_matches(|c: char| !c.is_alphanumeric());
+                    let acronym = bare.len() <= 3 && bare.chars().all(|c| c.is_ascii_uppercase());
+                    (bare.starts_with(|c: char| c.is_ascii_uppercase()) && !acronym).then_some(bare)
+                })
+            })?;
         Some(format!(
             "orders the build onto \"{}\" (\"{}\")",
             named.trim_matches(|c: char| !c.is_alphanumeric()),
@@ -612,13 +649,31 @@ mod tests {
     #[test]
     fn unlisted_products_are_read_from_how_they_are_named_and_ordered() {
         for (description, evidence) in [
-            ("Chart the readings with Chart.js on the dashboard.", "Chart.js"),
-            ("Log the readings from a Pico2W board into TimescaleDB.", "Pico2W"),
-            ("Render the timetable with Typst on the print server.", "Typst"),
-            ("Solve the rota with the Timefold solver and OptaPlanner.", "Timefold"),
-            ("Run the matching on Claude-3 through LlamaIndex.", "Claude-3"),
+            (
+                "Chart the readings with Chart.js on the dashboard.",
+                "Chart.js",
+            ),
+            (
+                "Log the readings from a Pico2W board into TimescaleDB.",
+                "Pico2W",
+            ),
+            (
+                "Render the timetable with Typst on the print server.",
+                "Typst",
+            ),
+            (
+                "Solve the rota with the Timefold solver and OptaPlanner.",
+                "Timefold",
+            ),
+            (
+                "Run the matching on Claude-3 through LlamaIndex.",
+                "Claude-3",
+            ),
             ("Keep the parcel boundaries in SpatiaLite.", "SpatiaLite"),
-            ("The checks come from the Easyrules engine.", "Easyrules engine"),
+            (
+                "The checks come from the Easyrules engine.",
+                "Easyrules engine",
+            ),
         ] {
             let story = StoryText {
                 description,
@@ -632,13 +687,31 @@ mod tests {
     #[test]
     fn products_the_user_works_with_stay_clean() {
         for (i_want, description) in [
-            ("to get a QuickQuote for my van", "The QuickQuote form has five questions."),
-            ("to join the Fast Track lane", "Fast Track passes are sold at the desk."),
-            ("to export the rota to Excel", "Managers plan in Excel and Outlook."),
-            ("to pay with Apple Pay", "Most members pay with Apple Pay or PayPal."),
-            ("to read the easy-read leaflet", "The library engine room tour is on Fridays."),
+            (
+                "to get a QuickQuote for my van",
+                "The QuickQuote form has five questions.",
+            ),
+            (
+                "to join the Fast Track lane",
+                "Fast Track passes are sold at the desk.",
+            ),
+            (
+                "to export the rota to Excel",
+                "Managers plan in Excel and Outlook.",
+            ),
+            (
+                "to pay with Apple Pay",
+                "Most members pay with Apple Pay or PayPal.",
+            ),
+            (
+                "to read the easy-read leaflet",
+                "The library engine room tour is on Fridays.",
+            ),
             ("to see my iPhone backups", "Store the key somewhere safe."),
-            ("to book a pilot session", "Run the pilot in Leeds; store the forms in Welsh and English."),
+            (
+                "to book a pilot session",
+                "Run the pilot in Leeds; store the forms in Welsh and English.",
+            ),
         ] {
             let story = StoryText {
                 description,

@@ -119,7 +119,9 @@ fn epic_scope(text: &str) -> Option<String> {
             if let Some(end) = (2..=3).find(|&k| {
                 w.get(i + k).is_some_and(|n| {
                     matches!(n.lower.as_str(), "features" | "modules" | "functions")
-                }) && w.get(i + k + 1).is_none_or(|after| !after.lower.ends_with('s'))
+                }) && w
+                    .get(i + k + 1)
+                    .is_none_or(|after| !after.lower.ends_with('s'))
             }) {
                 if w[i + 1..i + end].iter().all(|m| !m.lower.ends_with('s')) {
                     return Some(span(text, &w, i, i + end).to_string());
@@ -195,7 +197,10 @@ mod tests {
                 "one app with booking, payments and all related services",
                 "all related services",
             ),
-            ("to move all clinic booking features online", "all clinic booking features"),
+            (
+                "to move all clinic booking features online",
+                "all clinic booking features",
+            ),
             (
                 "a member app with tee times, scores, the bar tab and everything else",
                 "and everything else",

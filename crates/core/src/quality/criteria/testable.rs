@@ -95,8 +95,7 @@ fn vague_quality(text: &str, names: &[String]) -> Option<&'static str> {
     (0..w.len()).find_map(|i| {
         VAGUE_QUALITIES.iter().copied().find(|q| {
             find_phrase(&w[i..], q) == Some(0)
-                && (q.contains(' ')
-                    || !(in_name(&w, i, names) || compound(text, &w, i)))
+                && (q.contains(' ') || !(in_name(&w, i, names) || compound(text, &w, i)))
         })
     })
 }
@@ -110,7 +109,9 @@ fn compound(text: &str, w: &[Word], i: usize) -> bool {
     let before = &text[..w[i].start];
     let hyphened = (after.starts_with('-') && !after[1..].starts_with("to-"))
         || (before.ends_with('-') && !before.ends_with("-to-"));
-    hyphened || w.get(i + 1).is_some_and(|n| NAMED_WITH.contains(&n.lower.as_str()))
+    hyphened
+        || w.get(i + 1)
+            .is_some_and(|n| NAMED_WITH.contains(&n.lower.as_str()))
 }
 
 /// Two capitalised words not at the start of the text, one a quality word:
@@ -194,9 +195,17 @@ mod tests {
             ),
             ("Rota", "a slicker shift rota", "slicker"),
             ("Intake form", "a streamlined intake form", "streamlined"),
-            ("Scanner app", "a more reliable scanner app", "more-reliable"),
+            (
+                "Scanner app",
+                "a more reliable scanner app",
+                "more-reliable",
+            ),
             ("Map", "the route map to feel smoother", "smoother"),
-            ("Kiosk", "the kiosk to perform well at rush hour", "perform-well"),
+            (
+                "Kiosk",
+                "the kiosk to perform well at rush hour",
+                "perform-well",
+            ),
             ("Lesson pages", "more engaging lesson pages", "engaging"),
             ("Forms", "easy-to-use permit forms", "easy"),
         ];
@@ -245,7 +254,11 @@ mod tests {
                 "to book fast track passport control",
                 "I make my connection",
             ),
-            ("Quick quote for boats", "to get a boat insurance quote", "I can compare"),
+            (
+                "Quick quote for boats",
+                "to get a boat insurance quote",
+                "I can compare",
+            ),
             (
                 "Easy-read guides",
                 "to download the easy-read guide to my benefits",

@@ -159,8 +159,14 @@ mod tests {
                 "an approve button on leave requests",
                 "there is an approve button",
             ),
-            ("to submit the shift handover", "the shift handover is submitted"),
-            ("to log meter readings offline", "I can log readings without a signal"),
+            (
+                "to submit the shift handover",
+                "the shift handover is submitted",
+            ),
+            (
+                "to log meter readings offline",
+                "I can log readings without a signal",
+            ),
         ];
         for (want, benefit) in cases {
             assert!(check(&story(want, benefit)).is_some(), "{want} / {benefit}");
