@@ -11,8 +11,12 @@ reads `/api/stories?view=summary`) and, after `#`, the server's process id:
 the table then has its peak RSS (VmHWM) over the rounds (reset after the
 import through /proc/PID/clear_refs), and after the table
 each server's answer is read once more gzipped (`Accept-Encoding: gzip`) for
-its compressed size.
+its compressed size. With READS_ONLY=1 the servers are not sent the import
+(they were restarted on data directories that hold it): the peak RSS is then
+that of the reads alone in a fresh process.
 """
+
+import os
 
 import http.client
 import json
@@ -76,7 +80,8 @@ def main() -> None:
         paths[name] = "/api/stories" + (f"?{query}" if query else "")
     body = backlog(total)
     for name, url in servers:
-        request(url, "POST", "/api/import", body)
+        if os.environ.get("READS_ONLY") != "1":
+            request(url, "POST", "/api/import", body)
         # Peak RSS from here on: the reads', not the import's.
         if pids[name]:
             with open(f"/proc/{pids[name]}/clear_refs", "w") as f:
