@@ -129,7 +129,9 @@ impl<'a> LeanStory<'a> {
     }
 }
 
-/// The stored story, whole or lean.
+/// The stored story, whole or lean. Built on the stack for one story at a
+/// time, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum StoryOut<'a> {
     Full(&'a Story),
     Lean(LeanStory<'a>),
@@ -257,7 +259,8 @@ struct SummaryFields<'a> {
     blocked_by_count: usize,
 }
 
-/// One story's own fields in a shape.
+/// One story's own fields in a shape (on the stack, one story at a time).
+#[allow(clippy::large_enum_variant)]
 enum Own<'a> {
     Story(OwnFields<'a>),
     Summary(SummaryFields<'a>),
