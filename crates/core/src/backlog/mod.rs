@@ -13,7 +13,7 @@ mod view;
 pub use items::{NewTask, NewTest};
 pub use projects::ProjectChanges;
 pub use stories::{DonePrerequisites, NewStory};
-pub use tree_json::views_json;
+pub use tree_json::{views_json, views_json_as, Shape, ShapedStory, ShapedTest};
 pub use view::{pr_entries, DependencyRef, PrEntry, StoryView, TaskView, TestView};
 
 use crate::domain::{Story, StoryId};
