@@ -262,7 +262,10 @@ async fn with_an_llm_the_ai_pass_is_merged_and_drafts_come_from_it() {
     );
     // The analysis's own list of them is in the full view.
     let full = s.get("/api/stories/1?view=full").await.body;
-    assert_eq!(full["investAnalysis"]["aiWarnings"][0]["criterion"], "small");
+    assert_eq!(
+        full["investAnalysis"]["aiWarnings"][0]["criterion"],
+        "small"
+    );
     assert_eq!(full["investAnalysis"]["aiWarnings"][0]["source"], "openai");
     let r = s
         .post("/api/stories/draft", json!({"idea": "pdf invoices"}))
