@@ -6,7 +6,7 @@ use crate::store_args::{StoreArgs, StoreKind};
 use aipm_core::backlog::Backlog;
 use aipm_core::codegen::CodeGen;
 use aipm_core::forge::{AnyForge, Forge};
-use aipm_core::quality::{ApiKey, Llm, LlmConfig};
+use aipm_core::quality::{Llm, LlmConfig};
 use aipm_core::queue::Queue;
 use aipm_core::store::Store;
 use aipm_core::Secret;
@@ -129,7 +129,7 @@ pub async fn llm() -> anyhow::Result<Option<Arc<dyn Llm>>> {
         return Ok(None);
     };
     if let Some(key) = secret("AIPM_LLM_API_KEY", "AIPM_LLM_API_KEY_PARAM").await? {
-        config.api_key = Some(ApiKey::new(key.expose()));
+        config.api_key = Some(key);
     }
     Ok(Some(Arc::new(aipm_llm::LlmClient::new(config)?)))
 }

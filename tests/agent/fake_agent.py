@@ -26,6 +26,9 @@ say on a line `fake-agent: <mode> [arg]`:
   accept R...     edit, and write .aipm/acceptance.json with one result per
                   R: `pass` or `fail` for the next test id TASK.md lists
                   (in order), or `ID=pass` / `ID=fail` for any id
+  stream-json     edit, printing what it does as Claude Code's
+                  `--output-format stream-json` does: a plan (TodoWrite),
+                  the edit, a command, and a result with tokens and cost
   accept-raw KIND edit, and write a hostile .aipm/acceptance.json: `junk`
                   (not JSON), `extra` (an unknown field), `huge` (100 KiB),
                   `link` (a symbolic link to /etc/passwd)
@@ -153,6 +156,33 @@ def snoop(data_dir: str, port: int) -> None:
     print(text, flush=True)
 
 
+def stream_json(task: str) -> None:
+    def emit(event: dict) -> None:
+        print(json.dumps(event), flush=True)
+
+    def plan(*statuses: str) -> dict:
+        steps = ["Read the story", "Write feature.txt", "Check the result"]
+        todos = [{"content": c, "status": s, "activeForm": c} for c, s in zip(steps, statuses)]
+        return {"type": "tool_use", "id": f"plan-{statuses}", "name": "TodoWrite", "input": {"todos": todos}}
+
+    emit({"type": "system", "subtype": "init", "session_id": "fake", "tools": ["Edit", "Bash", "TodoWrite"]})
+    emit({"type": "assistant", "message": {"content": [
+        {"type": "text", "text": "I will implement the story in feature.txt."},
+        plan("completed", "in_progress", "pending"),
+    ]}})
+    edit(task)
+    emit({"type": "assistant", "message": {"content": [
+        {"type": "tool_use", "id": "e1", "name": "Edit", "input": {"file_path": "feature.txt", "old_string": "", "new_string": "Implemented"}},
+    ]}})
+    emit({"type": "user", "message": {"content": [{"type": "tool_result", "tool_use_id": "e1", "content": "ok"}]}})
+    emit({"type": "assistant", "message": {"content": [
+        {"type": "tool_use", "id": "b1", "name": "Bash", "input": {"command": "cat feature.txt"}},
+        plan("completed", "completed", "completed"),
+    ]}})
+    emit({"type": "result", "subtype": "success", "is_error": False, "num_turns": 4,
+          "total_cost_usd": 0.0123, "usage": {"input_tokens": 2048, "output_tokens": 512}})
+
+
 def main() -> int:
     task = read_task()
     print(f"\x1b[1mfake-agent\x1b[0m read a task of {len(task)} characters", flush=True)
@@ -212,6 +242,8 @@ def main() -> int:
     elif mode == "accept":
         edit(task)
         accept(task, args)
+    elif mode == "stream-json":
+        stream_json(task)
     elif mode == "accept-raw":
         edit(task)
         accept_raw(arg or "junk")

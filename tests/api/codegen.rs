@@ -1088,3 +1088,80 @@ async fn a_follow_up_is_refused_while_the_story_has_a_run_in_progress_or_its_mes
     assert_eq!(cancel.status, StatusCode::ACCEPTED, "{}", cancel.body);
     wait_run(&s, &second_id, terminal).await;
 }
+
+#[tokio::test]
+async fn an_agents_stream_json_becomes_the_runs_plan_events_and_cost_over_its_attempts() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[("AIPM_AGENT_MAX_TURNS", "7")]);
+    s.story(good_story("Receipts")).await;
+    let started = generate(&s, 1, "fake-agent: stream-json").await;
+    let run_id = started["run"]["runId"].clone();
+    let run = wait_run(&s, &run_id, terminal).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let progress = &run["progress"];
+    assert_eq!(progress["format"], "claude-stream-json", "{progress}");
+    assert_eq!(
+        progress["plan"],
+        json!([
+            {"text": "Read the story", "status": "completed"},
+            {"text": "Write feature.txt", "status": "completed"},
+            {"text": "Check the result", "status": "completed"},
+        ])
+    );
+    assert_eq!(
+        progress["events"],
+        json!([
+            {"kind": "message", "attempt": 1, "text": "I will implement the story in feature.txt."},
+            {"kind": "fileChange", "attempt": 1, "path": "feature.txt", "change": "edit"},
+            {"kind": "toolCall", "attempt": 1, "tool": "Bash", "detail": "cat feature.txt"},
+            {"kind": "result", "attempt": 1, "ok": true, "turns": 4, "costUsd": 0.0123},
+        ])
+    );
+    assert_eq!(
+        progress["usage"],
+        json!({"inputTokens": 2048, "outputTokens": 512, "costUsd": 0.0123, "turns": 4})
+    );
+    // The raw log stays, and says the custom agent takes no turn cap.
+    let log = run["log"].as_str().unwrap();
+    assert!(log.contains(r#""type": "result""#), "{log}");
+    assert!(
+        log.contains("[aipm] custom takes no turn cap; only the time limit applies"),
+        "{log}"
+    );
+
+    // A follow-up's attempt adds its own events and usage.
+    let followed = s
+        .post(
+            &format!("/api/runs/{run_id}/follow-up"),
+            json!({"message": "fake-agent: stream-json"}),
+        )
+        .await;
+    assert_eq!(followed.status, StatusCode::ACCEPTED, "{}", followed.body);
+    let run = wait_run(&s, &run_id, |r| r["attempt"] == 2 && terminal(r)).await;
+    let progress = &run["progress"];
+    let attempts: Vec<u64> = progress["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["attempt"].as_u64().unwrap())
+        .collect();
+    assert_eq!(attempts, [1, 1, 1, 1, 2, 2, 2, 2], "{progress}");
+    assert_eq!(progress["usage"]["inputTokens"], 4096);
+    assert_eq!(progress["usage"]["turns"], 8);
+    let cost = progress["usage"]["costUsd"].as_f64().unwrap();
+    assert!((cost - 0.0246).abs() < 1e-9, "{cost}");
+}
+
+#[tokio::test]
+async fn plain_agent_output_gives_an_empty_progress() {
+    let repo = git_repo();
+    let s = server(repo.path(), &[]);
+    s.story(good_story("Plain")).await;
+    let started = generate(&s, 1, "").await;
+    let run = wait_run(&s, &started["run"]["runId"], terminal).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(
+        run["progress"],
+        json!({"format": null, "plan": [], "events": [], "omittedEvents": 0, "usage": null})
+    );
+}

@@ -13,4 +13,5 @@ mod items;
 mod quality;
 mod reads;
 mod server;
+mod shapes;
 mod stories;

@@ -252,16 +252,21 @@ async fn with_an_llm_the_ai_pass_is_merged_and_drafts_come_from_it() {
     let analysis = &r.body["investAnalysis"];
     assert_eq!(analysis["source"], "openai", "{analysis}");
     assert_eq!(analysis["aiModel"], "test-model");
-    assert_eq!(analysis["aiWarnings"][0]["criterion"], "small");
-    assert_eq!(analysis["aiWarnings"][0]["source"], "openai");
     assert!(
         r.body["investWarnings"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|w| w["source"] == "openai"),
+            .any(|w| w["source"] == "openai" && w["criterion"] == "small"),
         "AI warnings are merged into investWarnings"
     );
+    // The analysis's own list of them is in the full view.
+    let full = s.get("/api/stories/1?view=full").await.body;
+    assert_eq!(
+        full["investAnalysis"]["aiWarnings"][0]["criterion"],
+        "small"
+    );
+    assert_eq!(full["investAnalysis"]["aiWarnings"][0]["source"], "openai");
     let r = s
         .post("/api/stories/draft", json!({"idea": "pdf invoices"}))
         .await;

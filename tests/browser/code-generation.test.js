@@ -5,7 +5,9 @@
 // with the run endpoints answered by a scripted double in the browser so that
 // each state is seen in turn. The second runs the real thing: `aipm serve`,
 // its in-process worker, a local git repository and the scripted fake agent
-// (tests/agent/fake_agent.py).
+// (tests/agent/fake_agent.py). The fourth runs the fake agent in its
+// stream-json mode, then a follow-up: the agent's plan, activity, tokens and
+// cost, and the attempts with their triggers show.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -173,5 +175,50 @@ test('given a project with a local repository, when I generate code with the fak
   assert.notEqual((await page.locator('.run-log').innerText()).trim(), '');
   await page.locator('.pr-card').first().waitFor();
   await screenshot(page, 'code-run');
+  noProblems(problems);
+});
+
+test('given an agent that reports its work as stream-json, when its run and a follow-up end, then the plan, activity, usage and attempts show', async (t) => {
+  const repo = mkdtempSync(join(tmpdir(), 'aipm-forge-'));
+  execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+  execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'init']);
+  const { page, api, problems } = await open(t, {
+    env: { AIPM_AGENT: 'custom', AIPM_AGENT_CMD: `python3 ${FAKE_AGENT} {task_file}` },
+    before: async (a) => {
+      const project = await a.post('/api/projects', { name: 'Shop', repository: repo });
+      await a.createStory({ ...WELL_FORMED, projectId: project.id });
+    },
+  });
+  await page.selectOption('#project-switcher', { label: 'Shop' });
+  const [story] = await api.get('/api/stories?projectId=2');
+  await openStory(page, story.id);
+  await page.click('#generate-code');
+  const dialog = page.locator('dialog.generate-dialog');
+  await dialog.locator('[name="instructions"]').fill('fake-agent: stream-json');
+  await dialog.getByRole('button', { name: 'Generate' }).click();
+  await page.locator('.run[data-status="succeeded"]').waitFor({ timeout: 60000 });
+
+  const plan = page.getByRole('list', { name: 'Agent plan' });
+  assert.deepEqual(await plan.locator('.plan-step').evaluateAll((steps) => steps.map((s) => [s.dataset.status, s.textContent])), [
+    ['completed', '✓done: Read the story'],
+    ['completed', '✓done: Write feature.txt'],
+    ['completed', '✓done: Check the result'],
+  ]);
+  const activity = page.getByRole('list', { name: 'Agent activity' });
+  assert.equal(await activity.locator('.run-event').count(), 4);
+  assert.match(await activity.locator('.run-event[data-kind="fileChange"]').innerText(), /edit feature\.txt/);
+  assert.match(await activity.locator('.run-event[data-kind="toolCall"]').innerText(), /Bash cat feature\.txt/);
+  assert.equal(await page.locator('.run-usage').innerText(), '2,048 in · 512 out tokens · $0.0123 · 4 turns');
+
+  await page.getByRole('button', { name: 'Follow up' }).click();
+  const follow = page.locator('dialog.follow-up-dialog');
+  await follow.locator('[name="message"]').fill('fake-agent: stream-json');
+  await follow.getByRole('button', { name: 'Start attempt' }).click();
+  await follow.waitFor({ state: 'detached' });
+  await page.locator('.run[data-status="succeeded"] .run-attempts li[data-attempt="2"]').waitFor({ timeout: 60000 });
+  const attempts = page.getByRole('list', { name: 'Attempts' });
+  assert.match(await attempts.locator('li[data-attempt="2"]').innerText(), /Attempt 2 · from you[\s\S]*fake-agent: stream-json/);
+  assert.equal(await activity.locator('.run-event[data-attempt="2"]').count(), 4);
+  assert.equal(await page.locator('.run-usage').innerText(), '4,096 in · 1,024 out tokens · $0.0246 · 8 turns');
   noProblems(problems);
 });

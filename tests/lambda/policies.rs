@@ -142,6 +142,7 @@ async fn every_function_calls_only_the_aws_actions_its_policy_allows() {
     let allowed = allowed_actions();
     let mut report = Vec::new();
     let mut denied = Vec::new();
+    let mut counts = Vec::new();
     for &(function, _) in FIXTURES {
         let operation = Operation::from_function(function).unwrap();
         let table = Table::seeded().await;
@@ -161,8 +162,20 @@ async fn every_function_calls_only_the_aws_actions_its_policy_allows() {
         }
         env.push(("PATH".to_string(), std::env::var("PATH").unwrap()));
         let mut lambda = Function::start_with(operation, env).await;
+        // What init calls (the warming GetItem, the token from SSM) is not
+        // the operation's: count from the first poll of the Runtime API.
+        let ready = std::time::Instant::now();
+        while lambda.runtime_api().first_poll().is_none() {
+            assert!(
+                ready.elapsed() < std::time::Duration::from_secs(30),
+                "{function} never polled"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let at_init = recorder.requests().len();
         lambda.invoke_fixture(function).await;
         lambda.stop().await;
+        counts.push((function, tally(&recorder.requests()[at_init..])));
 
         let called = recorder.actions();
         let grants = allowed
@@ -177,12 +190,66 @@ async fn every_function_calls_only_the_aws_actions_its_policy_allows() {
         ));
     }
     println!("{}", report.join("\n"));
+    let measured: Vec<String> = counts
+        .iter()
+        .map(|(function, tally)| format!("| {function} | {tally} |"))
+        .collect();
+    let documented = documented_request_counts();
+    assert_eq!(
+        documented,
+        measured,
+        "docs/storage.md's requests per operation differ from what the functions make; measured:\n{}",
+        measured.join("\n")
+    );
     assert!(
         denied.is_empty(),
         "calls the function's policy denies:\n{}\n\nall calls:\n{}",
         denied.join("\n"),
         report.join("\n")
     );
+}
+
+/// `Query ×2, GetItem` from a list of requests, in order of first use;
+/// `none` when there were none.
+fn tally(requests: &[String]) -> String {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for r in requests {
+        match seen.iter_mut().find(|(name, _)| name == r) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((r.clone(), 1)),
+        }
+    }
+    if seen.is_empty() {
+        return "none".into();
+    }
+    let total: usize = seen.iter().map(|(_, n)| n).sum();
+    let parts: Vec<String> = seen
+        .into_iter()
+        .map(|(name, n)| {
+            if n == 1 {
+                name
+            } else {
+                format!("{name} ×{n}")
+            }
+        })
+        .collect();
+    format!("{total}: {}", parts.join(", "))
+}
+
+/// The table rows of docs/storage.md's "Requests per operation".
+fn documented_request_counts() -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/storage.md");
+    let text = std::fs::read_to_string(path).unwrap();
+    let section = text
+        .split("<!-- requests per operation: begin -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- requests per operation: end -->").next())
+        .expect("docs/storage.md marks its requests-per-operation table");
+    section
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| function"))
+        .map(str::to_string)
+        .collect()
 }
 
 /// The variables each of `aipm-lambda`'s features reads, beside what every

@@ -17,11 +17,13 @@ struct Shared {
     upstream: String,
     client: reqwest::Client,
     actions: Arc<Mutex<BTreeSet<String>>>,
+    requests: Arc<Mutex<Vec<String>>>,
 }
 
 pub struct Recorder {
     address: String,
     actions: Arc<Mutex<BTreeSet<String>>>,
+    requests: Arc<Mutex<Vec<String>>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -29,10 +31,12 @@ impl Recorder {
     /// Listen on a free loopback port and forward to `upstream` (moto).
     pub async fn start(upstream: &str) -> Recorder {
         let actions = Arc::new(Mutex::new(BTreeSet::new()));
+        let requests = Arc::new(Mutex::new(Vec::new()));
         let shared = Shared {
             upstream: upstream.trim_end_matches('/').to_string(),
             client: reqwest::Client::new(),
             actions: actions.clone(),
+            requests: requests.clone(),
         };
         let app = Router::new().fallback(forward).with_state(shared);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -43,6 +47,7 @@ impl Recorder {
         Recorder {
             address,
             actions,
+            requests,
             server,
         }
     }
@@ -55,6 +60,12 @@ impl Recorder {
     /// The IAM actions recorded so far (`dynamodb:Query`, `sqs:SendMessage`).
     pub fn actions(&self) -> BTreeSet<String> {
         self.actions.lock().unwrap().clone()
+    }
+
+    /// Every request so far, in order, by its API operation
+    /// (`dynamodb:Query`, `dynamodb:TransactWriteItems`, `sqs:SendMessage`).
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
     }
 }
 
@@ -74,6 +85,11 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
         .map(str::to_string);
     let needed = actions_of(target.as_deref(), &body);
     shared.actions.lock().unwrap().extend(needed);
+    shared
+        .requests
+        .lock()
+        .unwrap()
+        .push(request_name(target.as_deref()));
 
     let url = format!(
         "{}{}",
@@ -106,6 +122,22 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
     }
     out.body(Body::from(answer.bytes().await.unwrap_or_default()))
         .unwrap()
+}
+
+/// A request's API operation, `service:Operation`.
+fn request_name(target: Option<&str>) -> String {
+    match target.and_then(|t| t.split_once('.')) {
+        Some((service, operation)) => {
+            let service = match service {
+                s if s.starts_with("DynamoDB") => "dynamodb",
+                "AmazonSQS" => "sqs",
+                "AmazonSSM" => "ssm",
+                other => other,
+            };
+            format!("{service}:{operation}")
+        }
+        None => "unknown".into(),
+    }
 }
 
 /// The IAM actions a request needs. DynamoDB's transactions are authorised

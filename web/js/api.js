@@ -144,6 +144,7 @@ export const storyRuns = (storyId) => request('GET', `/api/stories/${storyId}/ru
 export const run = (runId) => request('GET', `/api/runs/${runId}`);
 export const cancelRun = (runId) => request('POST', `/api/runs/${runId}/cancel`);
 export const retryRun = (runId) => request('POST', `/api/runs/${runId}/retry`);
+export const followUpRun = (runId, message) => request('POST', `/api/runs/${runId}/follow-up`, { body: { message } });
 export const storyPrs = (storyId) => request('GET', `/api/stories/${storyId}/prs`);
 export const stopTrackingPr = (storyId, number, { close = false } = {}) =>
   request('DELETE', `/api/stories/${storyId}/prs/${number}`, { query: { close: close ? 'true' : null } });

@@ -1,6 +1,7 @@
 // Code generation on a story: "Generate code & PR" (agent preset, optional
-// instructions), the run's progress live (status steps and its log, polled
-// while it is active), cancel and retry, earlier runs, and the story's PR
+// instructions), the run's progress live (status steps, the agent's plan,
+// activity, tokens and cost, and its log, polled while it is active), its
+// attempts and their triggers, cancel, retry and follow up, earlier runs, and the story's PR
 // cards with merge and stop tracking.
 
 import { h, field } from './el.js';
@@ -54,6 +55,63 @@ function progress(run) {
   })), { label: terminal ? statusLabel(run.status) : 'Result', state: terminal ? `end end-${run.status}` : 'todo' }];
   return h('ol', { class: 'run-steps', 'aria-label': 'Run progress' },
     steps.map((s) => h('li', { class: `run-step ${s.state}`, 'aria-current': s.state === 'current' ? 'step' : null }, s.label)));
+}
+
+const STEP_MARKS = { completed: '✓', in_progress: '▸', pending: '○' };
+const STEP_LABELS = { completed: 'done', in_progress: 'in progress', pending: 'to do' };
+const TRIGGER_LABELS = { user: 'from you', review: 'from a review comment', ci: 'after a CI failure' };
+
+/** The agent's own plan, as a checklist. */
+function agentPlan(plan) {
+  if (!plan?.length) return null;
+  return h('ol', { class: 'run-plan', 'aria-label': 'Agent plan' },
+    plan.map((step) => h('li', { class: `plan-step plan-${step.status}`, dataset: { status: step.status } },
+      h('span', { class: 'plan-mark', 'aria-hidden': 'true' }, STEP_MARKS[step.status] ?? '○'),
+      h('span', { class: 'visually-hidden' }, `${STEP_LABELS[step.status] ?? step.status}: `),
+      step.text)));
+}
+
+function eventText(e) {
+  switch (e.kind) {
+    case 'toolCall': return [h('b', {}, e.tool), e.detail ? ` ${e.detail}` : ''];
+    case 'fileChange': return [h('b', {}, e.change), ' ', h('span', { class: 'mono' }, e.path)];
+    case 'message': return e.text;
+    case 'error': return [h('b', {}, 'error'), ` ${e.message}`];
+    case 'result': return [h('b', {}, e.ok ? 'attempt ended' : 'attempt failed'),
+      e.turns != null ? ` · ${e.turns} turns` : '', e.costUsd != null ? ` · $${e.costUsd.toFixed(4)}` : ''];
+    default: return e.kind;
+  }
+}
+
+/** What the agent did, newest last; the list says how many were left out. */
+function agentEvents(progress) {
+  const events = progress?.events ?? [];
+  if (!events.length) return null;
+  return h('details', { class: 'run-events', open: true },
+    h('summary', {}, `Agent activity (${events.length + (progress.omittedEvents ?? 0)} events)`),
+    progress.omittedEvents ? h('p', { class: 'hint' }, `${progress.omittedEvents} earlier events are only in the log.`) : null,
+    h('ol', { 'aria-label': 'Agent activity' },
+      events.map((e) => h('li', { class: `run-event event-${e.kind}`, dataset: { kind: e.kind, attempt: e.attempt } },
+        h('span', { class: 'muted' }, `#${e.attempt} `), eventText(e)))));
+}
+
+/** `2,048 in · 512 out tokens · $0.0123 · 4 turns` */
+function describeUsage(usage) {
+  if (!usage) return null;
+  const parts = [`${usage.inputTokens.toLocaleString('en')} in · ${usage.outputTokens.toLocaleString('en')} out tokens`];
+  if (usage.costUsd != null) parts.push(`$${usage.costUsd.toFixed(4)}`);
+  if (usage.turns != null) parts.push(`${usage.turns} turns`);
+  return parts.join(' · ');
+}
+
+/** Each attempt with what started it. */
+function attemptList(run) {
+  const attempts = run.attempts ?? [];
+  if (attempts.length < 2 && !attempts.some((a) => a.message)) return null;
+  return h('ol', { class: 'run-attempts', 'aria-label': 'Attempts' },
+    attempts.map((a) => h('li', { dataset: { attempt: a.number, trigger: a.trigger } },
+      `Attempt ${a.number} · ${TRIGGER_LABELS[a.trigger] ?? a.trigger} · ${when(a.requestedAt)}`,
+      a.message ? h('div', { class: 'attempt-message' }, a.message) : null)));
 }
 
 function prCard(story, pr) {
@@ -202,6 +260,36 @@ export function createRunsPanel(initial) {
   }
   generate.addEventListener('click', openGenerate);
 
+  async function openFollowUp(run) {
+    const message = h('textarea', { name: 'message', rows: 4, maxlength: 8000, placeholder: 'What should the agent change on the same branch?' });
+    const note = h('p', { class: 'hint', role: 'status', style: 'margin:0' });
+    const result = await openDialog({
+      title: `Follow up on run #${run.runId}`,
+      className: 'follow-up-dialog',
+      body: [h('p', { style: 'margin:0' }, `A new attempt runs the agent on ${run.branchName} with your message at the end of TASK.md.`),
+        field('Message', message), note],
+      actions: [
+        { id: 'cancel', label: 'Cancel' },
+        {
+          id: 'send', label: 'Start attempt', primary: true, submit: true,
+          run: async () => {
+            try {
+              return (await api.followUpRun(run.runId, message.value)) ?? false;
+            } catch (error) {
+              note.textContent = `Not started: ${error.message}`;
+              return false;
+            }
+          },
+        },
+      ],
+    });
+    if (result?.runId) {
+      shown = result;
+      toast(`Attempt ${result.attempt} started.`);
+      await load();
+    }
+  }
+
   function runView(run) {
     const pre = h('pre', { class: 'run-log', tabindex: '0', 'aria-label': 'Run log' }, logText(run.log) || 'No output yet.');
     const previous = body.querySelector('.run-log');
@@ -209,16 +297,21 @@ export function createRunsPanel(initial) {
     const scrollTop = previous?.scrollTop ?? 0;
     queueMicrotask(() => { pre.scrollTop = stick ? pre.scrollHeight : scrollTop; });
     const summary = describeSummary(run.summary);
+    const usage = describeUsage(run.progress?.usage);
     return h('div', { class: `run run-${run.status}`, dataset: { runId: run.runId, status: run.status } },
       h('div', { class: 'run-head' },
         h('span', { class: `chip run-${run.status}`, id: 'run-status' }, statusLabel(run.status)),
         h('span', { class: 'muted' }, `${run.agent ?? 'agent'} · attempt ${run.attempt ?? 1} · ${when(run.createdAt)}`)),
       progress(run),
+      agentPlan(run.progress?.plan),
       h('dl', { class: 'run-facts' },
         run.branchName ? [h('dt', {}, 'Branch'), h('dd', { class: 'mono' }, run.branchName)] : null,
         run.prNumber ? [h('dt', {}, 'Pull request'), h('dd', {}, h('a', { href: run.prUrl, target: '_blank', rel: 'noopener' }, `#${run.prNumber}`))] : null,
         summary ? [h('dt', {}, 'Summary'), h('dd', {}, summary)] : null,
+        usage ? [h('dt', {}, 'Usage'), h('dd', { class: 'run-usage' }, usage)] : null,
         run.error ? [h('dt', {}, 'Error'), h('dd', { class: 'run-error' }, run.error)] : null),
+      attemptList(run),
+      agentEvents(run.progress),
       pre,
       h('div', { class: 'form-actions' },
         isRunActive(run)
@@ -226,6 +319,9 @@ export function createRunsPanel(initial) {
           : null,
         !isRunActive(run) && run.status !== 'succeeded'
           ? h('button', { type: 'button', class: 'small', onclick: () => act(() => api.retryRun(run.runId), 'Retrying failed') }, 'Retry')
+          : null,
+        !isRunActive(run) && run.branchName
+          ? h('button', { type: 'button', class: 'small', onclick: () => openFollowUp(run) }, 'Follow up')
           : null));
   }
 

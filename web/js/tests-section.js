@@ -114,7 +114,10 @@ function testCard(story, test, rerender) {
       await failure(error, 'Deleting the test failed');
     }
   };
-  const issues = test.gwtHealth?.issues ?? [];
+  // The lean story read keeps in gwtHealth.issues only what
+  // measurabilityWarnings does not hold (docs/reads.md): together they are
+  // every issue, structure first.
+  const issues = [...(test.gwtHealth?.issues ?? []), ...(test.measurabilityWarnings ?? [])];
   card.append(
     h('header', { class: 'test-head' },
       h('h4', {}, test.title), status,

@@ -169,13 +169,7 @@ async fn the_deepest_supported_chain_imports_lists_exports_and_reimports() {
         .create_story(new_story("leaf", Some(root.id)), None, true)
         .await
         .unwrap();
-    let at = b
-        .store()
-        .get_story(deepest)
-        .await
-        .unwrap()
-        .unwrap()
-        .parent_id;
+    let at = f.store.get_story(deepest).await.unwrap().unwrap().parent_id;
     let err = b
         .update_story(
             root.id,
@@ -189,7 +183,7 @@ async fn the_deepest_supported_chain_imports_lists_exports_and_reimports() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("VALIDATION_ERROR"), "{err}");
-    assert!(b.store().get_story(leaf.id).await.unwrap().is_some());
+    assert!(f.store.get_story(leaf.id).await.unwrap().is_some());
     let report = b
         .import(&nested_tree(MAX_DEPTH), again, true)
         .await

@@ -33,6 +33,7 @@ both_stores!(
     parent_must_exist_in_the_same_project,
     tree_nests_children_once,
     projects_keep_their_stories_apart,
+    a_project_larger_than_one_read_page_is_read_whole,
     update_changes_only_what_it_names,
     stale_version_is_refused_and_nothing_is_written,
     two_writers_with_one_version_exactly_one_wins,

@@ -13,6 +13,7 @@ pub mod error;
 pub mod forge;
 pub mod quality;
 pub mod queue;
+pub mod retry;
 pub mod secret;
 pub mod secrets;
 pub mod store;

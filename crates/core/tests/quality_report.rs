@@ -1,9 +1,9 @@
 //! The deterministic checks measured on the hand-labeled sets in tests/quality
-//! (see its README): three development sets, which the rules are tuned on (the
-//! first one in tests/quality, and tests/quality/held-out and held-out-2, the
-//! first two held-out sets, which became development data once their misses
-//! had been read), and the held-out set in tests/quality/held-out-3, which
-//! they are only scored on.
+//! (see its README): four development sets, which the rules are tuned on (the
+//! first one in tests/quality, and tests/quality/held-out, held-out-2 and
+//! held-out-3, the first three held-out sets, which became development data
+//! once their misses had been read), and the held-out set in
+//! tests/quality/held-out-4, which they are only scored on.
 //! Run with:
 //!
 //!     cargo nextest run -p aipm-core --test quality_report --no-capture
@@ -12,7 +12,7 @@
 //! or recall on a development set drops below the floor recorded here.
 //! `the_held_out_set_is_scored` prints precision, recall and F1 on the held-out
 //! set and fails only when the set itself is malformed: a floor there would
-//! invite tuning the rules against it (tests/quality/held-out-3/README.md).
+//! invite tuning the rules against it (tests/quality/README.md).
 
 use aipm_core::quality::criteria::CRITERIA;
 use aipm_core::quality::{analyze_story, check_then_step, StoryText};
@@ -57,16 +57,32 @@ const FORMER_HELD_OUT_FLOORS: &[(&str, f64, f64)] = &[
 /// data since its misses were read and the rules changed for them.
 const SECOND_HELD_OUT_FLOORS: &[(&str, f64, f64)] = &[
     ("well-formed", 0.99, 0.99),
-    ("independent", 0.99, 0.92),
+    ("independent", 0.99, 0.99),
     ("negotiable", 0.99, 0.99),
     ("valuable", 0.96, 0.96),
     ("estimable", 0.99, 0.99),
     ("small", 0.90, 0.99),
-    ("testable", 0.99, 0.90),
+    ("testable", 0.99, 0.99),
     ("atomic", 0.99, 0.99),
     ("minimal", 0.99, 0.99),
     ("unique", 0.88, 0.99),
     ("measurable", 0.99, 0.96),
+];
+
+/// Floors for the third held-out set (tests/quality/held-out-3), development
+/// data since its misses were read and the rules changed for them.
+const THIRD_HELD_OUT_FLOORS: &[(&str, f64, f64)] = &[
+    ("well-formed", 0.99, 0.99),
+    ("independent", 0.99, 0.99),
+    ("negotiable", 0.99, 0.99),
+    ("valuable", 0.95, 0.92),
+    ("estimable", 0.96, 0.96),
+    ("small", 0.99, 0.99),
+    ("testable", 0.99, 0.99),
+    ("atomic", 0.96, 0.99),
+    ("minimal", 0.99, 0.96),
+    ("unique", 0.81, 0.99),
+    ("measurable", 0.99, 0.99),
 ];
 
 #[derive(Deserialize)]
@@ -329,16 +345,30 @@ fn the_development_sets_keep_their_floors() {
         SECOND_HELD_OUT_FLOORS,
         "tests/quality/held-out-2",
     ));
+
+    let stories: Vec<LabeledStory> = labeled("held-out-3/stories.json");
+    let steps: Vec<LabeledStep> = labeled("held-out-3/then-steps.json");
+    let scores = score(&stories, &steps);
+    print(
+        "Fourth development set (tests/quality/held-out-3, the third held-out set)",
+        &scores,
+        true,
+    );
+    failures.extend(below_floors(
+        &scores,
+        THIRD_HELD_OUT_FLOORS,
+        "tests/quality/held-out-3",
+    ));
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
 #[test]
 fn the_held_out_set_is_scored() {
-    let stories: Vec<LabeledStory> = labeled("held-out-3/stories.json");
-    let steps: Vec<LabeledStep> = labeled("held-out-3/then-steps.json");
+    let stories: Vec<LabeledStory> = labeled("held-out-4/stories.json");
+    let steps: Vec<LabeledStep> = labeled("held-out-4/then-steps.json");
     let scores = score(&stories, &steps);
     // The misses are listed so a reader can judge them; they are not a to-do
-    // list for the rules (see tests/quality/held-out-3/README.md).
-    print("Held-out set (tests/quality/held-out-3)", &scores, true);
-    assert!(stories.len() >= 400 && steps.len() >= 100);
+    // list for the rules (see tests/quality/README.md).
+    print("Held-out set (tests/quality/held-out-4)", &scores, true);
+    assert!(stories.len() >= 600 && steps.len() >= 100);
 }

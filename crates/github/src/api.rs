@@ -212,9 +212,9 @@ impl GitHubApi {
         }
     }
 
+    /// Exponential backoff with full jitter, at most `max_wait`.
     fn backoff(&self, attempt: u32) -> Duration {
-        let wait = self.retry.backoff * 2u32.saturating_pow(attempt.saturating_sub(1));
-        wait.min(self.retry.max_wait)
+        aipm_core::retry::backoff(self.retry.backoff, attempt, self.retry.max_wait)
     }
 }
 

@@ -122,7 +122,7 @@ pub async fn llm() -> Result<Option<Arc<dyn aipm_core::quality::Llm>>, Error> {
     if let Some(key) =
         aipm_aws::ssm::secret_from_env_or_ssm("AIPM_LLM_API_KEY", "AIPM_LLM_API_KEY_PARAM").await?
     {
-        config.api_key = Some(aipm_core::quality::ApiKey::new(key.expose()));
+        config.api_key = Some(key);
     }
     Ok(Some(Arc::new(aipm_llm::LlmClient::new(config)?)))
 }

@@ -3,7 +3,8 @@
 //! to the deterministic analysis with the error recorded and the key unseen.
 
 use aipm_core::quality::llm::INVEST_PROMPT;
-use aipm_core::quality::{analyze_with_llm, ApiKey, LlmConfig, StoryText};
+use aipm_core::quality::{analyze_with_llm, LlmConfig, StoryText};
+use aipm_core::secret::Secret;
 use aipm_llm::LlmClient;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -30,7 +31,7 @@ fn client(server: &MockServer, timeout: Duration, max_retries: u32) -> LlmClient
     LlmClient::new(LlmConfig {
         base_url: format!("{}/v1/", server.uri()),
         model: MODEL.into(),
-        api_key: Some(ApiKey::new(KEY)),
+        api_key: Some(Secret::new(KEY)),
         timeout,
         max_retries,
     })

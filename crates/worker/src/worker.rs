@@ -49,6 +49,9 @@ pub struct WorkerConfig {
     pub secrets: Vec<String>,
     /// Where the agent and the verify command run.
     pub sandbox: Sandbox,
+    /// The most turns an agent that takes a cap may use in one attempt
+    /// (`AIPM_AGENT_MAX_TURNS`; Claude Code's `--max-turns`).
+    pub max_turns: Option<u32>,
 }
 
 /// Variables the agent never gets: AIPM's secrets (already out of the
@@ -67,7 +70,8 @@ impl WorkerConfig {
     /// AIPM_WORKER_CONCURRENCY (2), AIPM_RUN_TIMEOUT_SECS (900),
     /// AIPM_JOB_VISIBILITY_SECS (60; heartbeats come four times as often),
     /// AIPM_SCRATCH_DIR (the system temp dir), the sandbox
-    /// (AIPM_AGENT_SANDBOX, AIPM_SANDBOX_READ, AIPM_SANDBOX_WRITE).
+    /// (AIPM_AGENT_SANDBOX, AIPM_SANDBOX_READ, AIPM_SANDBOX_WRITE), the turn
+    /// cap (AIPM_AGENT_MAX_TURNS, none by default).
     /// Every variable set to something unusable is refused here, by name.
     pub fn from_env() -> Result<Self, ConfigError> {
         let var = config::var;
@@ -104,6 +108,13 @@ impl WorkerConfig {
                 .collect(),
             secrets,
             sandbox: Sandbox::from_env()?,
+            max_turns: match config::number("AIPM_AGENT_MAX_TURNS", 1)? {
+                Some(n) => Some(
+                    u32::try_from(n)
+                        .map_err(|_| ConfigError::new("AIPM_AGENT_MAX_TURNS", "is too large"))?,
+                ),
+                None => None,
+            },
         })
     }
 }
@@ -157,7 +168,7 @@ impl Worker {
             active_runs: active,
             sandbox: self.config.sandbox.state(),
         };
-        if let Err(e) = self.codegen.backlog.store().record_worker(beat).await {
+        if let Err(e) = self.codegen.store().record_worker(beat).await {
             tracing::warn!(error = %e, "could not record the worker's heartbeat");
         }
     }
@@ -236,7 +247,7 @@ impl Worker {
     pub async fn handle(&self, delivery: Delivery) {
         let job = delivery.job;
         let queue = &self.codegen.queue;
-        let run = match self.codegen.backlog.store().get_run(job.run_id).await {
+        let run = match self.codegen.store().get_run(job.run_id).await {
             Ok(Some(run)) => run,
             Ok(None) => {
                 tracing::warn!(run = %job.run_id, "a job for a run that does not exist; dropped");
@@ -300,12 +311,7 @@ impl Worker {
     }
 
     async fn note(&self, run: RunId, line: &str) {
-        if let Ok(log) = RunLog::open(
-            self.codegen.backlog.store().clone(),
-            run,
-            self.config.secrets.clone(),
-        )
-        .await
+        if let Ok(log) = RunLog::open(self.codegen.store(), run, self.config.secrets.clone()).await
         {
             let _ = log.line(line).await;
             let _ = log.flush().await;
@@ -328,8 +334,12 @@ impl Worker {
     }
 
     async fn execute(&self, run: CodeRun, delivery: &Delivery) -> Result<()> {
-        let store = self.codegen.backlog.store().clone();
-        let log = RunLog::open(store.clone(), run.run_id, self.config.secrets.clone()).await?;
+        let log = RunLog::open(
+            self.codegen.store(),
+            run.run_id,
+            self.config.secrets.clone(),
+        )
+        .await?;
         if run.cancel_requested {
             log.line("[aipm] cancelled before the agent started")
                 .await?;
@@ -379,20 +389,7 @@ impl Worker {
         let (status, error, summary) = result?;
         let finished = self
             .codegen
-            .update_run(run.run_id, |r| {
-                let mut writes = Vec::new();
-                if !r.status.is_terminal() {
-                    writes.push(aipm_core::store::Write::ReleaseActiveRun {
-                        story_id: r.story_id,
-                        run_id: r.run_id,
-                    });
-                }
-                r.status = status;
-                r.error = error.clone();
-                r.summary = summary.clone();
-                r.finished_at = Some(Timestamp::now());
-                Ok(writes)
-            })
+            .finish_attempt(run.run_id, status, error, summary)
             .await?;
         self.comment(&finished).await;
         Ok(())
@@ -404,7 +401,7 @@ impl Worker {
         let mut last_beat = tokio::time::Instant::now();
         loop {
             tokio::time::sleep(self.config.cancel_poll).await;
-            if let Ok(Some(r)) = self.codegen.backlog.store().get_run(run).await {
+            if let Ok(Some(r)) = self.codegen.store().get_run(run).await {
                 if r.cancel_requested && !*cancel.borrow() {
                     let _ = cancel.send(true);
                 }
@@ -484,6 +481,17 @@ impl Worker {
             .codegen
             .agents
             .command(&run.agent, &task_path.to_string_lossy())?;
+        if let Some(turns) = self.config.max_turns {
+            let line = if command.cap_turns(turns) {
+                format!("[aipm] at most {turns} turns")
+            } else {
+                format!(
+                    "[aipm] {} takes no turn cap; only the time limit applies",
+                    command.name
+                )
+            };
+            log.line(&line).await?;
+        }
         let network = self
             .codegen
             .backlog

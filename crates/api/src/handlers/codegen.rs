@@ -45,6 +45,7 @@ fn runs(app: &App) -> Runs {
 fn run_json(run: &aipm_core::domain::CodeRun, log: Option<&str>) -> serde_json::Value {
     let mut v = serde_json::to_value(run).expect("runs serialize");
     if let Some(log) = log {
+        v["progress"] = json!(aipm_core::codegen::progress::Progress::from_log(log));
         v["log"] = json!(log);
     }
     v

@@ -1,6 +1,6 @@
 use crate::input::{Body, Input};
 use crate::{App, Request, Response};
-use aipm_core::backlog::NewStory;
+use aipm_core::backlog::{NewStory, Shape};
 use aipm_core::domain::{Project, ProjectId, StoryChanges, StoryContent, StoryId, StoryStatus};
 use aipm_core::quality::StoryText;
 use http::StatusCode;
@@ -13,8 +13,24 @@ pub(super) fn project_of(req: &Request) -> Input<ProjectId> {
         .unwrap_or(Project::DEFAULT_ID))
 }
 
+/// The `view` a read asks for: lean (the default), the original's full
+/// shape, or (for the story list only) the outline's summary.
+fn shape_of(req: &Request, accepted: &[&str]) -> Input<Shape> {
+    let Some(name) = req.query_value("view") else {
+        return Ok(Shape::Lean);
+    };
+    match Shape::parse(name).filter(|_| accepted.contains(&name)) {
+        Some(shape) => Ok(shape),
+        None => Err(crate::ApiError::invalid(
+            "view",
+            format!("'{name}' is not one of: {}", accepted.join(", ")),
+        )),
+    }
+}
+
 pub async fn get_stories(app: &App, req: &Request) -> Input<Response> {
     let project = project_of(req)?;
+    let shape = shape_of(req, Shape::NAMES)?;
     app.backlog.project(project).await?;
     let stories = if req.query_flag("flat")? {
         app.backlog.story_list(project).await?
@@ -23,15 +39,16 @@ pub async fn get_stories(app: &App, req: &Request) -> Input<Response> {
     };
     // Written without recursion, so a tree of any depth answers.
     let mut response = Response::json(StatusCode::OK, &());
-    response.body = aipm_core::backlog::views_json(&stories);
+    response.body = aipm_core::backlog::views_json_as(&stories, shape);
     Ok(response)
 }
 
 pub async fn get_story(app: &App, req: &Request) -> Input<Response> {
     let id = StoryId(req.id_param("id")?);
+    let shape = shape_of(req, &["lean", "full"])?;
     Ok(Response::json(
         StatusCode::OK,
-        &app.backlog.story_view(id).await?,
+        &app.backlog.story_view(id).await?.shaped(shape),
     ))
 }
 

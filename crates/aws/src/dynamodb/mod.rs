@@ -169,29 +169,22 @@ impl DynamoStore {
             names.insert("#sk".into(), sk_attr.into());
             values.insert(":prefix".into(), s(prefix));
         }
-        let mut out = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .set_index_name(index.map(String::from))
-                .key_condition_expression(&expr)
-                .set_expression_attribute_names(Some(names.clone()))
-                .set_expression_attribute_values(Some(values.clone()))
-                // GSIs only offer eventually consistent reads.
-                .consistent_read(index.is_none())
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(sdk_error("querying"))?;
-            out.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(out),
-            }
-        }
+        // Every page, through the SDK's paginator (it stops on a repeated token).
+        self.client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(index.map(String::from))
+            .key_condition_expression(&expr)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            // GSIs only offer eventually consistent reads.
+            .consistent_read(index.is_none())
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(sdk_error("querying"))
     }
 
     /// Apply a batch as one transaction. A transaction that collided with
@@ -205,7 +198,12 @@ impl DynamoStore {
             match self.transact_once(writes).await? {
                 Outcome::Done => return Ok(()),
                 Outcome::Collided if attempt < ATTEMPTS => {
-                    tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
+                    let pause = aipm_core::retry::backoff(
+                        Duration::from_millis(20),
+                        attempt,
+                        Duration::from_millis(200),
+                    );
+                    tokio::time::sleep(pause).await;
                 }
                 Outcome::Collided => {
                     return Err(Error::internal(

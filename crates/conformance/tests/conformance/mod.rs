@@ -151,7 +151,7 @@ pub async fn test_checks_are_stored_and_read_back(f: Fixture) {
     let mut new = new_test(TestStatus::Draft);
     new.then = Steps::parse(vec!["it works well".into(), "the title is shown".into()]).unwrap();
     let created = b.create_test(s.id, new, true).await.unwrap();
-    let stored = b.store().get_test(created.id).await.unwrap().unwrap();
+    let stored = f.store.get_test(created.id).await.unwrap().unwrap();
     let checks = stored.checks.clone().expect("checks stored on create");
     assert_eq!(stored, created);
     assert_eq!(checks, created.computed_checks());
@@ -165,7 +165,7 @@ pub async fn test_checks_are_stored_and_read_back(f: Fixture) {
     b.update_test(created.id, None, changes, true)
         .await
         .unwrap();
-    let updated = b.store().get_test(created.id).await.unwrap().unwrap();
+    let updated = f.store.get_test(created.id).await.unwrap().unwrap();
     let checks = updated.checks.expect("checks stored on update");
     assert!(checks.measurability_warnings.is_empty(), "{checks:?}");
     assert!(checks.gwt_health.satisfied);
@@ -259,6 +259,28 @@ pub async fn projects_keep_their_stories_apart(f: Fixture) {
         .collect();
     assert_eq!(default_titles, ["in default"]);
     assert_eq!(b.story_list(other.id).await.unwrap().len(), 1);
+}
+
+/// A project larger than one page of a DynamoDB Query (1 MB) is read
+/// whole: every page is read, none twice.
+pub async fn a_project_larger_than_one_read_page_is_read_whole(f: Fixture) {
+    let b = &f.backlog;
+    let filler = "The export keeps every column the report shows, in order. ".repeat(700);
+    for n in 0..30 {
+        let mut s = new_story(&format!("export report {n}"), None);
+        s.content.description = format!("{n}: {filler}");
+        b.create_story(s, None, true).await.unwrap();
+    }
+    let listed = b.story_list(Project::DEFAULT_ID).await.unwrap();
+    let bytes: usize = listed
+        .iter()
+        .map(|v| v.story.content().1.description.len())
+        .sum();
+    assert!(bytes > 1_200_000, "more than a page: {bytes} bytes");
+    let mut titles: Vec<String> = listed.iter().map(|v| v.story.title.to_string()).collect();
+    titles.sort();
+    titles.dedup();
+    assert_eq!(titles.len(), 30, "each story once");
 }
 
 // ---- updates and versions ----

@@ -167,9 +167,9 @@ async fn ready(b: &Backlog, t: &str) -> (Story, AcceptanceTest) {
     (s, test)
 }
 
-async fn status_of(b: &Backlog, s: StoryId, t: TestId) -> (StoryStatus, TestStatus) {
-    let story = b.store().get_story(s).await.unwrap().unwrap();
-    let test = b.store().get_test(t).await.unwrap().unwrap();
+async fn status_of(f: &Fixture, s: StoryId, t: TestId) -> (StoryStatus, TestStatus) {
+    let story = f.store.get_story(s).await.unwrap().unwrap();
+    let test = f.store.get_test(t).await.unwrap().unwrap();
     (story.status, test.status)
 }
 
@@ -187,7 +187,7 @@ pub async fn done_gate_holds_the_tests_it_read(f: Fixture) {
         .unwrap_err();
     assert_eq!(code(&err), "STORY_STATUS_BLOCKED", "{err}");
     assert_eq!(
-        status_of(&f.backlog, s.id, t.id).await,
+        status_of(&f, s.id, t.id).await,
         (StoryStatus::Draft, TestStatus::Fail)
     );
 }
@@ -210,7 +210,7 @@ pub async fn failing_a_test_holds_the_story_it_read(f: Fixture) {
         .unwrap_err();
     assert_eq!(code(&err), "STORY_DONE", "{err}");
     assert_eq!(
-        status_of(&f.backlog, s.id, t.id).await,
+        status_of(&f, s.id, t.id).await,
         (StoryStatus::Done, TestStatus::Pass)
     );
     // Out of Done, the test can fail.
@@ -249,7 +249,7 @@ pub async fn done_gate_holds_the_descendants_it_read(f: Fixture) {
         .await
         .unwrap_err();
     assert_eq!(code(&err), "STORY_STATUS_BLOCKED", "{err}");
-    let after = b.store().get_story(parent.id).await.unwrap().unwrap();
+    let after = f.store.get_story(parent.id).await.unwrap().unwrap();
     assert_ne!(after.status, StoryStatus::Done);
 }
 
@@ -265,8 +265,8 @@ fn creates_a_test(writes: &[Write]) -> bool {
     })
 }
 
-async fn tests_of(b: &Backlog, s: StoryId) -> Vec<TestStatus> {
-    let record = b.store().get_story_record(s).await.unwrap().unwrap();
+async fn tests_of(f: &Fixture, s: StoryId) -> Vec<TestStatus> {
+    let record = f.store.get_story_record(s).await.unwrap().unwrap();
     record.tests.iter().map(|t| t.status).collect()
 }
 
@@ -287,7 +287,7 @@ pub async fn done_gate_counts_a_test_created_after_it_read(f: Fixture) {
         .await
         .unwrap_err();
     assert_eq!(code(&err), "STORY_STATUS_BLOCKED", "{err}");
-    let after = f.backlog.store().get_story(s.id).await.unwrap().unwrap();
+    let after = f.store.get_story(s.id).await.unwrap().unwrap();
     assert_ne!(after.status, StoryStatus::Done);
 
     // The other order: the create has read the story as not Done; it is
@@ -306,7 +306,7 @@ pub async fn done_gate_counts_a_test_created_after_it_read(f: Fixture) {
         .await
         .unwrap_err();
     assert_eq!(code(&err), "STORY_DONE", "{err}");
-    assert_eq!(tests_of(&f.backlog, s.id).await, vec![TestStatus::Pass]);
+    assert_eq!(tests_of(&f, s.id).await, vec![TestStatus::Pass]);
 }
 
 pub async fn done_gate_counts_a_child_created_after_it_read(f: Fixture) {
@@ -326,13 +326,7 @@ pub async fn done_gate_counts_a_child_created_after_it_read(f: Fixture) {
         .await
         .unwrap_err();
     assert_eq!(code(&err), "STORY_STATUS_BLOCKED", "{err}");
-    let after = f
-        .backlog
-        .store()
-        .get_story(parent.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let after = f.store.get_story(parent.id).await.unwrap().unwrap();
     assert_ne!(after.status, StoryStatus::Done);
 
     // The other order: the parent is Done before the child's write.
@@ -351,8 +345,7 @@ pub async fn done_gate_counts_a_child_created_after_it_read(f: Fixture) {
         .unwrap_err();
     assert_eq!(code(&err), "STORY_DONE", "{err}");
     let children = f
-        .backlog
-        .store()
+        .store
         .stories_under(Project::DEFAULT_ID, Some(parent.id))
         .await
         .unwrap();
@@ -414,9 +407,9 @@ pub async fn a_done_story_keeps_its_work_finished(f: Fixture) {
         assert_eq!(details["field"], field, "{what}");
         assert_eq!(details["storyId"], parent.id.0, "{what}");
     }
-    assert_eq!(tests_of(b, parent.id).await, vec![TestStatus::Pass]);
-    let children = b
-        .store()
+    assert_eq!(tests_of(&f, parent.id).await, vec![TestStatus::Pass]);
+    let children = f
+        .store
         .stories_under(Project::DEFAULT_ID, Some(parent.id))
         .await
         .unwrap();
@@ -437,7 +430,7 @@ pub async fn racing_done_and_a_failing_test_never_both_land(f: Fixture) {
                 .update_story(s.id, None, status_change(StoryStatus::Done), true),
             f.backlog.update_test(t.id, None, fail(), true),
         );
-        let end = status_of(&f.backlog, s.id, t.id).await;
+        let end = status_of(&f, s.id, t.id).await;
         match (done, failed) {
             (Ok(_), Err(e)) => {
                 assert_eq!(code(&e), "STORY_DONE", "{e}");

@@ -13,7 +13,7 @@ mod view;
 pub use items::{NewTask, NewTest};
 pub use projects::ProjectChanges;
 pub use stories::{DonePrerequisites, NewStory};
-pub use tree_json::views_json;
+pub use tree_json::{views_json, views_json_as, Shape, ShapedStory, ShapedTest};
 pub use view::{pr_entries, DependencyRef, PrEntry, StoryView, TaskView, TestView};
 
 use crate::domain::{Story, StoryId};
@@ -40,8 +40,16 @@ impl Backlog {
         Backlog { store }
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
+    /// The store, for the backlog's own rules (and the import in
+    /// `crate::transfer`): nothing outside this crate writes around them.
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// The store as code generation sees it: runs, logs, pull requests and
+    /// workers, and no story writes of its own.
+    pub fn runs(&self) -> crate::store::RunStore {
+        crate::store::RunStore::new(self.store.clone())
     }
 
     /// Which store holds the backlog (`sqlite`, `dynamodb`), for health.
@@ -212,14 +220,8 @@ fn held_item_gone(e: Error, own: (&'static str, String)) -> Error {
 
 /// A random pause before re-plan number `tries` (1-based).
 fn replan_pause(tries: u32) -> std::time::Duration {
-    let ceiling_ms = (REPLAN_PAUSE_MS << tries.min(6)).max(1);
-    let mut bytes = [0u8; 8];
-    // Without randomness the pause is the ceiling: still bounded, only less spread.
-    let random = match getrandom::getrandom(&mut bytes) {
-        Ok(()) => u64::from_le_bytes(bytes),
-        Err(_) => u64::MAX,
-    };
-    std::time::Duration::from_micros(random % (ceiling_ms * 1000 + 1))
+    let ceiling = std::time::Duration::from_millis(REPLAN_PAUSE_MS << tries.min(6));
+    crate::retry::jittered(ceiling.max(std::time::Duration::from_millis(1)))
 }
 
 /// Check a client's expected version against what was read, before writing.

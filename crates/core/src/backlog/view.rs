@@ -11,10 +11,10 @@ use crate::store::{ProjectContents, StoryRecord};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// Serialized lean (`super::Shape::Lean`, each list once) unless written
+/// with `shaped`.
+#[derive(Debug, Clone)]
 pub struct StoryView {
-    #[serde(flatten)]
     pub story: Story,
     pub acceptance_tests: Vec<TestView>,
     pub tasks: Vec<TaskView>,
@@ -24,9 +24,9 @@ pub struct StoryView {
     pub blocking: Vec<DependencyRef>,
     pub children: super::tree_json::Children,
     pub prs: Vec<PrEntry>,
+    /// `investAnalysis`' deterministic and AI warnings, in that order; the
+    /// wire's `investSatisfied` and `investHealth` are derived from it.
     pub invest_warnings: Vec<Warning>,
-    pub invest_satisfied: bool,
-    pub invest_health: Health,
 }
 
 /// A tracked pull request with the status of the run that opened it.
@@ -52,14 +52,15 @@ pub fn pr_entries(prs: Vec<PullRequest>, runs: &[CodeRun]) -> Vec<PrEntry> {
 }
 
 /// A test with its Given/When/Then health, as computed when it was written
-/// (or computed now for a test stored without it).
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// (or computed now for a test stored without it). Serialized lean unless
+/// written with `shaped`; the wire's `measurabilitySuggestions` (full shape)
+/// are derived from the warnings.
+#[derive(Debug, Clone)]
 pub struct TestView {
-    #[serde(flatten)]
     pub test: AcceptanceTest,
     pub measurability_warnings: Vec<Warning>,
-    pub measurability_suggestions: Vec<String>,
+    /// Every issue: structure first, then the Then steps' measurability
+    /// (the same warnings as `measurability_warnings`, blank steps aside).
     pub gwt_health: crate::quality::GwtHealth,
 }
 
@@ -69,26 +70,15 @@ impl From<AcceptanceTest> for TestView {
             measurability_warnings,
             gwt_health,
         } = test.take_checks();
-        let measurability_suggestions = measurability_warnings
-            .iter()
-            .map(|w| w.suggestion.clone())
-            .collect();
         TestView {
             test,
             measurability_warnings,
-            measurability_suggestions,
             gwt_health,
         }
     }
 }
 
 pub type TaskView = Task;
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Health {
-    pub satisfied: bool,
-    pub issues: Vec<Warning>,
-}
 
 /// A link as seen from one of its ends.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -147,11 +137,6 @@ fn assemble(
         blocking,
         children: Default::default(),
         prs,
-        invest_satisfied: warnings.is_empty(),
-        invest_health: Health {
-            satisfied: warnings.is_empty(),
-            issues: warnings.clone(),
-        },
         invest_warnings: warnings,
         story,
     }
@@ -364,7 +349,11 @@ mod tests {
         let view = TestView::from(test.clone());
         let (warnings, suggestions) = crate::quality::measurability(test.then.as_slice());
         assert_eq!(view.measurability_warnings, warnings);
-        assert_eq!(view.measurability_suggestions, suggestions);
+        let full = serde_json::to_value(view.shaped(crate::backlog::Shape::Full)).unwrap();
+        assert_eq!(
+            full["measurabilitySuggestions"],
+            serde_json::json!(suggestions)
+        );
         assert_eq!(
             view.gwt_health,
             crate::quality::gwt_health(

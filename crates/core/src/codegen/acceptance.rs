@@ -10,7 +10,6 @@ use crate::domain::{
     AcceptanceOutcome, RecordedResult, RefusedResult, ResultStatus, RunId, StoryId, TestChanges,
     TestEvidence, TestId, Timestamp,
 };
-use crate::error::Error;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 
@@ -125,11 +124,7 @@ pub async fn apply(
     claims: Vec<Claim>,
     source: &Source<'_>,
 ) -> crate::error::Result<AcceptanceOutcome> {
-    let record = backlog
-        .store()
-        .get_story_record(story)
-        .await?
-        .ok_or_else(|| Error::not_found("story", story))?;
+    let record = backlog.runs().story_record(story).await?;
     let own: BTreeSet<TestId> = record.tests.iter().map(|t| t.id).collect();
     let mut outcome = AcceptanceOutcome::default();
     for claim in claims {

@@ -21,6 +21,21 @@ pub struct AgentCommand {
     pub prompt: Prompt,
 }
 
+impl AgentCommand {
+    /// Cap the agent's turns where its CLI takes a cap (Claude Code's
+    /// `--max-turns`); `false` when it takes none.
+    pub fn cap_turns(&mut self, turns: u32) -> bool {
+        match self.name.as_str() {
+            "claude" => {
+                self.args
+                    .extend(["--max-turns".to_string(), turns.to_string()]);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The agents a run may name: the presets, then `custom` (the command
 /// template of `AIPM_AGENT_CMD`).
 pub fn agent_names() -> Vec<&'static str> {
@@ -34,14 +49,30 @@ pub const PRESETS: &[(&str, &[&str], Prompt)] = &[
         &["kiro-cli", "chat", "--no-interactive", "--trust-all-tools"],
         Prompt::Stdin,
     ),
-    ("claude", &["claude", "-p"], Prompt::Stdin),
-    ("codex", &["codex", "exec"], Prompt::Stdin),
+    // Machine-readable output where the CLI offers it: the run's progress
+    // (plan, events, tokens and cost) is read from it (`codegen::progress`).
+    (
+        "claude",
+        &[
+            "claude",
+            "-p",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+        ],
+        Prompt::Stdin,
+    ),
+    ("codex", &["codex", "exec", "--json"], Prompt::Stdin),
     (
         "aider",
         &["aider", "--yes-always", "--message-file", "{task_file}"],
         Prompt::File,
     ),
-    ("gemini", &["gemini", "-p"], Prompt::Stdin),
+    (
+        "gemini",
+        &["gemini", "--output-format", "stream-json", "-p"],
+        Prompt::Stdin,
+    ),
 ];
 
 /// The name of the custom command preset (`AIPM_AGENT_CMD`).
@@ -192,6 +223,33 @@ mod tests {
         );
         assert!(split_words("a 'b").is_err());
         assert!(split_words("   ").is_err());
+    }
+
+    #[test]
+    fn only_claude_takes_a_turn_cap() {
+        let agents = Agents {
+            default: "claude".into(),
+            custom: Some("my-agent {task_file}".into()),
+        };
+        let mut claude = agents.command("claude", "TASK.md").unwrap();
+        assert!(claude.cap_turns(12));
+        assert_eq!(
+            claude.args,
+            [
+                "-p",
+                "--output-format",
+                "stream-json",
+                "--verbose",
+                "--max-turns",
+                "12"
+            ]
+        );
+        for name in ["kiro", "codex", "aider", "gemini", "custom"] {
+            let mut other = agents.command(name, "TASK.md").unwrap();
+            let before = other.args.clone();
+            assert!(!other.cap_turns(12), "{name}");
+            assert_eq!(other.args, before, "{name}");
+        }
     }
 
     #[test]

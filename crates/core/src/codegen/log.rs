@@ -8,7 +8,7 @@
 
 use crate::domain::RunId;
 use crate::error::Result;
-use crate::store::Store;
+use crate::store::RunStore;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use std::sync::Arc;
@@ -125,7 +125,7 @@ struct State {
 
 #[derive(Clone)]
 pub struct RunLog {
-    store: Arc<dyn Store>,
+    store: RunStore,
     run: RunId,
     patterns: Arc<Vec<String>>,
     state: Arc<Mutex<State>>,
@@ -134,7 +134,7 @@ pub struct RunLog {
 impl RunLog {
     /// A log that continues after `existing_bytes` already written (a retry
     /// appends to the same log).
-    pub async fn open(store: Arc<dyn Store>, run: RunId, secrets: Vec<String>) -> Result<Self> {
+    pub async fn open(store: RunStore, run: RunId, secrets: Vec<String>) -> Result<Self> {
         let existing = store.read_log(run).await?;
         let seq = if existing.is_empty() {
             0

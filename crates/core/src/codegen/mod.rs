@@ -6,6 +6,7 @@
 pub mod acceptance;
 pub mod agent;
 mod log;
+pub mod progress;
 mod runs;
 pub mod task_md;
 
@@ -15,12 +16,12 @@ pub use runs::{check_message, Runs, MAX_FOLLOW_UP_CHARS};
 
 use crate::backlog::Backlog;
 use crate::domain::{
-    Attempt, AttemptTrigger, CodeRun, Counter, PullRequest, RunId, RunStatus, StoryId, Timestamp,
+    Attempt, AttemptTrigger, CodeRun, PullRequest, RunId, RunStatus, StoryId, Timestamp,
 };
 use crate::error::{Error, Result, Rule};
 use crate::forge::{Forge, PullRequestRequest};
 use crate::queue::{Job, Queue};
-use crate::store::{Expect, Write};
+use crate::store::{Expect, RunStore, RunWrite};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -59,10 +60,16 @@ impl CodeGen {
         Runs::new(self.backlog.clone())
     }
 
+    /// The store's runs, logs, pull requests and worker heartbeats: all of
+    /// the store code generation and its worker reach.
+    pub fn store(&self) -> RunStore {
+        self.backlog.runs()
+    }
+
     pub async fn update_run(
         &self,
         id: RunId,
-        change: impl Fn(&mut CodeRun) -> Result<Vec<Write>>,
+        change: impl Fn(&mut CodeRun) -> Result<Vec<RunWrite>>,
     ) -> Result<CodeRun> {
         self.runs().update_run(id, change).await
     }
@@ -74,6 +81,16 @@ impl CodeGen {
         error: Option<String>,
     ) -> Result<CodeRun> {
         self.runs().finish(id, status, error).await
+    }
+
+    pub async fn finish_attempt(
+        &self,
+        id: RunId,
+        status: RunStatus,
+        error: Option<String>,
+        summary: Option<crate::domain::RunSummary>,
+    ) -> Result<CodeRun> {
+        self.runs().finish_attempt(id, status, error, summary).await
     }
 
     /// Code generation over `queue` and `forge`, with the agents
@@ -176,7 +193,7 @@ impl CodeGen {
             ));
         }
         let agent = self.agents.choose(request.agent.as_deref())?;
-        let run_id = RunId(self.backlog.store().take_ids(Counter::Run, 1).await?);
+        let run_id = self.store().new_run_id().await?;
         let now = Timestamp::now();
         let mut run = CodeRun {
             run_id,
@@ -207,15 +224,11 @@ impl CodeGen {
             version: 1,
         };
         let claim = self
-            .backlog
             .store()
             .commit(vec![
-                Write::CheckStory {
-                    id: story_id,
-                    expect: Expect::Exists,
-                },
-                Write::ClaimActiveRun { story_id, run_id },
-                Write::PutRun {
+                RunWrite::StoryExists(story_id),
+                RunWrite::ClaimActiveRun { story_id, run_id },
+                RunWrite::PutRun {
                     run: run.clone(),
                     expect: Expect::Absent,
                 },
@@ -224,12 +237,7 @@ impl CodeGen {
         if let Err(e) = claim {
             return Err(match e {
                 Error::AlreadyExists { .. } => {
-                    let active = self
-                        .backlog
-                        .store()
-                        .get_story_record(story_id)
-                        .await?
-                        .and_then(|r| r.active_run);
+                    let active = self.store().story_record(story_id).await?.active_run;
                     Error::rule(
                         Rule::RunInProgress,
                         format!("story {story_id} already has a code run in progress; cancel it or wait for it to end"),
@@ -293,7 +301,7 @@ impl CodeGen {
             run_id,
             version: 1,
         };
-        let pr_write = Write::PutPullRequest {
+        let pr_write = RunWrite::PutPullRequest {
             project_id: story.project_id,
             pr: pr.clone(),
             expect: Expect::Absent,

@@ -6,12 +6,12 @@
 use super::forge_error;
 use crate::backlog::{pr_entries, Backlog, PrEntry};
 use crate::domain::{
-    Attempt, AttemptTrigger, CodeRun, PullRequest, RunId, RunStatus, StoryId, Timestamp,
+    Attempt, AttemptTrigger, CodeRun, PullRequest, RunId, RunStatus, RunSummary, StoryId, Timestamp,
 };
 use crate::error::{Error, Result, Rule};
 use crate::forge::{Forge, PrState};
 use crate::queue::{Job, Queue};
-use crate::store::{Expect, Write};
+use crate::store::{Expect, RunStore, RunWrite};
 use serde_json::json;
 
 #[derive(Clone)]
@@ -24,30 +24,31 @@ impl Runs {
         Runs { backlog }
     }
 
+    /// The store's runs, logs and pull requests.
+    pub fn store(&self) -> RunStore {
+        self.backlog.runs()
+    }
+
     pub async fn run_record(&self, id: RunId) -> Result<CodeRun> {
-        self.backlog
-            .store()
-            .get_run(id)
-            .await?
-            .ok_or_else(|| Error::not_found("run", id))
+        self.store().run(id).await
     }
 
     /// Read-modify-write a run, re-reading when a worker changed it between.
     pub async fn update_run(
         &self,
         id: RunId,
-        change: impl Fn(&mut CodeRun) -> Result<Vec<Write>>,
+        change: impl Fn(&mut CodeRun) -> Result<Vec<RunWrite>>,
     ) -> Result<CodeRun> {
         for _ in 0..5 {
             let mut run = self.run_record(id).await?;
             let version = run.version;
             let mut extra = change(&mut run)?;
             run.version = version + 1;
-            extra.push(Write::PutRun {
+            extra.push(RunWrite::PutRun {
                 run: run.clone(),
                 expect: Expect::Version(version),
             });
-            match self.backlog.store().commit(extra).await {
+            match self.store().commit(extra).await {
                 Ok(()) => return Ok(run),
                 Err(Error::VersionConflict { entity: "run", .. }) => continue,
                 Err(e) => return Err(e),
@@ -59,27 +60,57 @@ impl Runs {
         ))
     }
 
-    /// End a run: terminal status, reason, and its story's slot freed.
+    /// End a run: terminal status, reason (kept when `error` is `None`), and
+    /// its story's slot freed.
     pub async fn finish(
         &self,
         id: RunId,
         status: RunStatus,
         error: Option<String>,
     ) -> Result<CodeRun> {
+        self.end(id, status, |run| {
+            if error.is_some() {
+                run.error = error.clone();
+            }
+        })
+        .await
+    }
+
+    /// End an attempt the agent ran: terminal status, its error (or none)
+    /// and its summary, and the story's slot freed.
+    pub async fn finish_attempt(
+        &self,
+        id: RunId,
+        status: RunStatus,
+        error: Option<String>,
+        summary: Option<RunSummary>,
+    ) -> Result<CodeRun> {
+        self.end(id, status, |run| {
+            run.error = error.clone();
+            run.summary = summary.clone();
+        })
+        .await
+    }
+
+    /// The one way a run ends.
+    async fn end(
+        &self,
+        id: RunId,
+        status: RunStatus,
+        outcome: impl Fn(&mut CodeRun),
+    ) -> Result<CodeRun> {
         debug_assert!(status.is_terminal());
         self.update_run(id, |run| {
             let mut writes = Vec::new();
             if !run.status.is_terminal() {
-                writes.push(Write::ReleaseActiveRun {
+                writes.push(RunWrite::ReleaseActiveRun {
                     story_id: run.story_id,
                     run_id: run.run_id,
                 });
             }
             run.status = status;
             run.finished_at = Some(Timestamp::now());
-            if error.is_some() {
-                run.error = error.clone();
-            }
+            outcome(run);
             Ok(writes)
         })
         .await
@@ -87,17 +118,12 @@ impl Runs {
 
     pub async fn run(&self, id: RunId) -> Result<(CodeRun, String)> {
         let run = self.run_record(id).await?;
-        let log = self.backlog.store().read_log(id).await?;
+        let log = self.store().read_log(id).await?;
         Ok((run, log))
     }
 
     pub async fn runs_of(&self, story: StoryId) -> Result<Vec<CodeRun>> {
-        let record = self
-            .backlog
-            .store()
-            .get_story_record(story)
-            .await?
-            .ok_or_else(|| Error::not_found("story", story))?;
+        let record = self.store().story_record(story).await?;
         Ok(record.runs)
     }
 
@@ -118,7 +144,7 @@ impl Runs {
                     run.status = RunStatus::Cancelled;
                     run.finished_at = Some(Timestamp::now());
                     run.error = Some("cancelled before a worker started it".into());
-                    return Ok(vec![Write::ReleaseActiveRun {
+                    return Ok(vec![RunWrite::ReleaseActiveRun {
                         story_id: run.story_id,
                         run_id: run.run_id,
                     }]);
@@ -191,7 +217,7 @@ impl Runs {
                 run.cancel_requested = false;
                 run.heartbeat_at = None;
                 run.worker = None;
-                Ok(vec![Write::ClaimActiveRun {
+                Ok(vec![RunWrite::ClaimActiveRun {
                     story_id: run.story_id,
                     run_id: run.run_id,
                 }])
@@ -227,12 +253,7 @@ impl Runs {
     }
 
     pub async fn prs_of(&self, story: StoryId) -> Result<Vec<PrEntry>> {
-        let record = self
-            .backlog
-            .store()
-            .get_story_record(story)
-            .await?
-            .ok_or_else(|| Error::not_found("story", story))?;
+        let record = self.store().story_record(story).await?;
         Ok(pr_entries(record.pull_requests, &record.runs))
     }
 
@@ -241,12 +262,7 @@ impl Runs {
         story: StoryId,
         number: u64,
     ) -> Result<(PullRequest, crate::domain::ProjectId)> {
-        let record = self
-            .backlog
-            .store()
-            .get_story_record(story)
-            .await?
-            .ok_or_else(|| Error::not_found("story", story))?;
+        let record = self.store().story_record(story).await?;
         let pr = record
             .pull_requests
             .into_iter()
@@ -269,9 +285,8 @@ impl Runs {
         if close && pr.state == PrState::Open {
             forge.close(&pr.repo, number).await.map_err(forge_error)?;
         }
-        self.backlog
-            .store()
-            .commit(vec![Write::DeletePullRequest {
+        self.store()
+            .commit(vec![RunWrite::DeletePullRequest {
                 project_id,
                 pr,
                 expect: Expect::Exists,
@@ -292,9 +307,8 @@ impl Runs {
         pr.state = merged.state;
         pr.updated_at = Timestamp::now();
         pr.version += 1;
-        self.backlog
-            .store()
-            .commit(vec![Write::PutPullRequest {
+        self.store()
+            .commit(vec![RunWrite::PutPullRequest {
                 project_id,
                 pr: pr.clone(),
                 expect: Expect::Version(version),

@@ -13,7 +13,7 @@ mod words;
 
 pub use drafts::{template_story_draft, template_test_draft, StoryDraft, TestDraft};
 pub use gwt::{gwt_health, measurability, test_checks, GwtHealth, STRUCTURE};
-pub use llm::{analyze_with_llm, ApiKey, Llm, LlmConfig, LlmError};
+pub use llm::{analyze_with_llm, Llm, LlmConfig, LlmError};
 pub use measurable::check_then_step;
 
 use crate::domain::{InvestAnalysis, Story, StoryContent, Title, Warning};

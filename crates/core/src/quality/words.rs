@@ -255,6 +255,14 @@ pub(crate) fn stem(word: &str) -> String {
     for suffix in ["ing", "ed"] {
         if w.len() >= suffix.len() + 3 && w.ends_with(suffix) {
             w.truncate(w.len() - suffix.len());
+            // A consonant doubled before the suffix: "submitted", "planning".
+            let b = w.as_bytes();
+            if b.len() >= 4
+                && b[b.len() - 1] == b[b.len() - 2]
+                && b"bgmnprt".contains(&b[b.len() - 1])
+            {
+                w.pop();
+            }
             break;
         }
     }

@@ -15,7 +15,9 @@ use async_trait::async_trait;
 use std::time::Duration;
 
 mod absent;
+mod runs;
 pub use absent::NoStore;
+pub use runs::{RunStore, RunWrite};
 
 /// What a write expects to find, checked atomically with the write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -35,6 +35,71 @@ const WAITS: &[&str] = &[
     "waiting on",
     "before this can",
     "before we can start",
+    "cannot be built until",
+    "can't be built until",
+    "cannot be built before",
+    "cannot be done until",
+    "cannot be released until",
+    "cannot go live until",
+    "not possible until",
+    "on hold until",
+    "on hold pending",
+    "pending approval",
+    "pending sign-off",
+    "pending signoff",
+    "pending procurement",
+    "pending the contract",
+    "pending contract",
+    "pending funding",
+    "pending legal",
+];
+
+/// Phrases that say it waits when the same clause says the other work or
+/// party has yet to deliver (`AWAITED`): "depends on the regulator
+/// publishing …", "only after the agreement is signed".
+const STRONG_NEEDS: &[&str] = &[
+    "depends on",
+    "dependent on",
+    "requires",
+    "only after",
+    "only possible after",
+    "possible only after",
+];
+
+/// Another party still to deliver: publishing, releasing, signing,
+/// approving, building or rolling out what the story needs.
+const AWAITED: &[&str] = &[
+    "publishes",
+    "publishing",
+    "published",
+    "being released",
+    "to be released",
+    "is released",
+    "are released",
+    "releasing",
+    "being built",
+    "to be built",
+    "giving us",
+    "gives us",
+    "give us",
+    "reaching",
+    "delivers",
+    "delivering",
+    "is signed",
+    "are signed",
+    "being signed",
+    "to be signed",
+    "signed off",
+    "signs off",
+    "not approved",
+    "not been approved",
+    "not yet approved",
+    "goes live",
+    "going live",
+    "launches",
+    "launching",
+    "rolled out",
+    "rolling out",
 ];
 
 /// Phrases that say it waits only when the same clause names the other work.
@@ -46,6 +111,8 @@ const NEEDS: &[&str] = &[
     "needs",
     "need",
     "only after",
+    "only possible after",
+    "possible only after",
     "once",
     "until",
 ];
@@ -123,11 +190,20 @@ fn waits_on_other_work(clause: &str) -> Option<&'static str> {
             .find(|p| find_phrase(&w, p).is_some())
             .copied()
     };
-    first(WAITS).or_else(|| {
-        first(NEEDS)
-            .filter(|_| names_other_work(clause, &w) || first(FINISHED).is_some())
-            .filter(|p| !needs_a_rule_or_an_answer(&w, p))
-    })
+    first(WAITS)
+        .or_else(|| {
+            first(NEEDS)
+                .filter(|_| names_other_work(clause, &w) || first(FINISHED).is_some())
+                .filter(|p| !needs_a_rule_or_an_answer(&w, p))
+        })
+        .or_else(|| first(STRONG_NEEDS).filter(|_| first(AWAITED).is_some()))
+        .or_else(|| {
+            // "after the vendor delivers the firmware": a party and its delivery.
+            first(&["after"]).filter(|_| {
+                names_other_work(clause, &w)
+                    && (first(FINISHED).is_some() || first(AWAITED).is_some())
+            })
+        })
 }
 
 /// "requires a valid licence" is a rule of the feature and "needs
@@ -239,6 +315,22 @@ mod tests {
             ("Graph of upstream and downstream dependencies built from tracing data.", false),
             ("Slots blocked for training are greyed out.", false),
             ("Needs a confirmation step before the money moves.", false),
+            // Waiting on an outside party still to deliver, in other words.
+            ("Cannot be built until the standards body publishes the schema.", true),
+            ("Depends on the port authority giving us access to its berth feed.", true),
+            ("Requires the lab data licence, which legal has not approved yet.", true),
+            ("Only after the hospital data-sharing agreement is signed.", true),
+            ("Depends on the broadband rollout reaching the valley first.", true),
+            ("On hold until the auditors sign off the new chart of accounts.", true),
+            ("Pending procurement of the handheld scanners.", true),
+            ("Only possible after story 31 stores the delivery slots.", true),
+            ("We start after the vendor delivers the firmware.", true),
+            // Near-misses: the same words about the domain.
+            ("The fee depends on the size of the plot.", false),
+            ("Requires the member to sign in first.", false),
+            ("Claims not yet approved are shown in amber.", false),
+            ("Books on hold are listed first.", false),
+            ("After the courier scans the parcel the customer gets a text.", false),
             ("", false),
         ];
         for (description, expected) in cases {

@@ -255,9 +255,19 @@ fn prescription(text: &str) -> Option<String> {
     if let Some(named) = built_on_a_name(&w) {
         return Some(format!("says it is {named}"));
     }
+    if let Some(name) = script_library(text) {
+        return Some(format!("names the library \"{name}\""));
+    }
     if let Some(pair) = w.windows(2).find(|p| {
         p[0].raw.starts_with(char::is_uppercase)
-            && matches!(p[1].lower.as_str(), "sdk" | "library" | "framework")
+            && !matches!(
+                p[0].lower.as_str(),
+                "the" | "a" | "an" | "this" | "our" | "my" | "each"
+            )
+            && matches!(
+                p[1].lower.as_str(),
+                "sdk" | "library" | "framework" | "engine" | "toolkit" | "plugin"
+            )
     }) {
         return Some(format!(
             "names the library \"{} {}\"",
@@ -267,7 +277,123 @@ fn prescription(text: &str) -> Option<String> {
     if let Some(t) = DESIGN_TERMS.iter().find(|t| find_phrase(&w, t).is_some()) {
         return Some(format!("specifies storage design (\"{t}\")"));
     }
+    if let Some(named) = ordered_onto_a_product(text) {
+        return Some(named);
+    }
     locked_design(text)
+}
+
+/// Verbs that open an instruction to the team ("Use …", "Store … in …",
+/// "Solve it with …"): the clause says how to build, and a product named in
+/// it is the prescribed building block.
+const BUILD_ORDERS: &[&str] = &[
+    "use",
+    "store",
+    "read",
+    "push",
+    "solve",
+    "generate",
+    "implement",
+    "build",
+    "write",
+    "draw",
+    "serve",
+    "run",
+    "deploy",
+    "host",
+    "render",
+    "train",
+    "load",
+    "save",
+    "keep",
+    "put",
+    "code",
+    "model",
+    "index",
+    "stream",
+    "log",
+    "chart",
+    "plot",
+    "sync",
+];
+
+/// "Konva.js", "pandas.py": a script library by its file name.
+fn script_library(text: &str) -> Option<&str> {
+    text.split_whitespace().find_map(|token| {
+        let token = token.trim_matches(|c: char| !c.is_alphanumeric());
+        let (name, suffix) = token.rsplit_once('.')?;
+        (matches!(suffix, "js" | "py" | "ts")
+            && name.len() >= 2
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .then_some(token)
+    })
+}
+
+/// A word spelled as a product is, not as prose: camel-cased inside
+/// ("InfluxDB", "PostGIS", "LaTeX"), letters and digits mixed ("ESP32",
+/// "GPT-4"), capitals joined to a name by a hyphen ("OR-Tools").
+fn product_token(token: &str) -> bool {
+    let token = token.trim_matches(|c: char| !c.is_alphanumeric());
+    let letters = token.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    let digits = token.chars().filter(|c| c.is_ascii_digit()).count();
+    let upper_inside = token.chars().skip(1).any(|c| c.is_ascii_uppercase());
+    let lower = token.chars().any(|c| c.is_ascii_lowercase());
+    let clean = token
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    clean
+        && letters >= 2
+        && ((upper_inside && lower)
+            || (digits > 0 && token.starts_with(|c: char| c.is_ascii_uppercase())))
+}
+
+/// A clause that orders the team to build it a certain way ("Read the
+/// sensors with an ESP32", "Draw the routes with Leaflet") and names a
+/// product in it: a product token anywhere, or a capitalised name right after
+/// "with", "through", "via", "using" or "as a" (not "in" or "from", which bring
+/// places and languages).
+fn ordered_onto_a_product(text: &str) -> Option<String> {
+    clauses(text).into_iter().find_map(|clause| {
+        let tokens: Vec<&str> = clause.split_whitespace().collect();
+        let order = tokens.first()?;
+        let verb = order
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        if !BUILD_ORDERS.contains(&verb.as_str()) {
+            return None;
+        }
+        let named = tokens
+            .iter()
+            .skip(1)
+            .copied()
+            .find(|t| product_token(t))
+            .or_else(|| {
+                tokens.windows(3).find_map(|t| {
+                    let article = matches!(t[1].to_lowercase().as_str(), "a" | "an" | "the");
+                    // Tools come "with", "through", "via" or "using" one; "in" and
+                    // "from" bring places and languages ("run the pilot in Leeds").
+                    let tool = match t[0].to_lowercase().as_str() {
+                        "with" | "through" | "via" | "using" => true,
+                        "as" => article,
+                        _ => false,
+                    };
+                    if !tool {
+                        return None;
+                    }
+                    let name = if article { t[2] } else { t[1] };
+                    let bare = name.trim_matches(|c: char| !c.is_alphanumeric());
+                    let acronym = bare.len() <= 3 && bare.chars().all(|c| c.is_ascii_uppercase());
+                    (bare.starts_with(|c: char| c.is_ascii_uppercase()) && !acronym).then_some(bare)
+                })
+            })?;
+        Some(format!(
+            "orders the build onto \"{}\" (\"{}\")",
+            named.trim_matches(|c: char| !c.is_alphanumeric()),
+            quote(clause, 80)
+        ))
+    })
 }
 
 /// A clause that locks the design: a lock and a design word together, e.g.
@@ -518,5 +644,80 @@ mod tests {
             .unwrap()
             .details
             .starts_with("The description names"));
+    }
+
+    #[test]
+    fn unlisted_products_are_read_from_how_they_are_named_and_ordered() {
+        for (description, evidence) in [
+            (
+                "Chart the readings with Chart.js on the dashboard.",
+                "Chart.js",
+            ),
+            (
+                "Log the readings from a Pico2W board into TimescaleDB.",
+                "Pico2W",
+            ),
+            (
+                "Render the timetable with Typst on the print server.",
+                "Typst",
+            ),
+            (
+                "Solve the rota with the Timefold solver and OptaPlanner.",
+                "Timefold",
+            ),
+            (
+                "Run the matching on Claude-3 through LlamaIndex.",
+                "Claude-3",
+            ),
+            ("Keep the parcel boundaries in SpatiaLite.", "SpatiaLite"),
+            (
+                "The checks come from the Easyrules engine.",
+                "Easyrules engine",
+            ),
+        ] {
+            let story = StoryText {
+                description,
+                ..wanting("to see the readings")
+            };
+            let w = check(&story).unwrap_or_else(|| panic!("not flagged: {description}"));
+            assert!(w.details.contains(evidence), "{description}: {}", w.details);
+        }
+    }
+
+    #[test]
+    fn products_the_user_works_with_stay_clean() {
+        for (i_want, description) in [
+            (
+                "to get a QuickQuote for my van",
+                "The QuickQuote form has five questions.",
+            ),
+            (
+                "to join the Fast Track lane",
+                "Fast Track passes are sold at the desk.",
+            ),
+            (
+                "to export the rota to Excel",
+                "Managers plan in Excel and Outlook.",
+            ),
+            (
+                "to pay with Apple Pay",
+                "Most members pay with Apple Pay or PayPal.",
+            ),
+            (
+                "to read the easy-read leaflet",
+                "The library engine room tour is on Fridays.",
+            ),
+            ("to see my iPhone backups", "Store the key somewhere safe."),
+            (
+                "to book a pilot session",
+                "Run the pilot in Leeds; store the forms in Welsh and English.",
+            ),
+        ] {
+            let story = StoryText {
+                description,
+                ..wanting(i_want)
+            };
+            assert_eq!(check(&story), None, "{i_want} / {description}");
+        }
     }
 }

@@ -50,7 +50,12 @@ const PARTS: &[&str] = &[
     "application",
     "applications",
 ];
-const EPIC_PHRASES: &[&str] = &["all related", "end to end everything", "covers everything"];
+const EPIC_PHRASES: &[&str] = &[
+    "all related",
+    "end to end everything",
+    "covers everything",
+    "and everything else",
+];
 
 /// How many words may stand between "whole" and the product ("the whole paper
 /// records system").
@@ -106,6 +111,22 @@ fn epic_scope(text: &str) -> Option<String> {
             .is_some_and(|n| PARTS.contains(&n.lower.as_str()));
         if EVERY.contains(&word.lower.as_str()) && next_is_part {
             return Some(span(text, &w, i, i + 1).to_string());
+        }
+        // "all association features", "all back-office modules": the parts of
+        // one product, named by what they belong to (services and products
+        // are often the data: "all courier services that deliver here").
+        if word.lower == "all" {
+            if let Some(end) = (2..=3).find(|&k| {
+                w.get(i + k).is_some_and(|n| {
+                    matches!(n.lower.as_str(), "features" | "modules" | "functions")
+                }) && w
+                    .get(i + k + 1)
+                    .is_none_or(|after| !after.lower.ends_with('s'))
+            }) {
+                if w[i + 1..i + end].iter().all(|m| !m.lower.ends_with('s')) {
+                    return Some(span(text, &w, i, i + end).to_string());
+                }
+            }
         }
     }
     EPIC_PHRASES.iter().find_map(|p| {
@@ -176,6 +197,14 @@ mod tests {
                 "one app with booking, payments and all related services",
                 "all related services",
             ),
+            (
+                "to move all clinic booking features online",
+                "all clinic booking features",
+            ),
+            (
+                "a member app with tee times, scores, the bar tab and everything else",
+                "and everything else",
+            ),
         ];
         for (want, scope) in cases {
             let w = check(&story(want, Some(3))).unwrap_or_else(|| panic!("not flagged: {want}"));
@@ -192,6 +221,8 @@ mod tests {
             "every alert to include a link to its runbook",
             "a modal showing all story titles",
             "all data encrypted at rest and in transit",
+            "to download all fuel card statements for the quarter",
+            "to see all courier services that deliver to my postcode",
         ] {
             assert_eq!(check(&story(want, Some(3))), None, "{want}");
         }

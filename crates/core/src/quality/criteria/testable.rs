@@ -44,7 +44,28 @@ const VAGUE_QUALITIES: &[&str] = &[
     "works well",
     "modern",
     "robust",
+    "slick",
+    "slicker",
+    "streamlined",
+    "more reliable",
+    "smoother",
+    "improved",
+    "perform well",
+    "performs well",
+    "work well",
+    "engaging",
+    "more engaging",
+    "more intuitive",
+    "clearer",
+    "simpler",
+    "friendlier",
+    "more usable",
+    "polished",
 ];
+
+/// Nouns that make a quality word part of the name of a service or lane
+/// ("fast track security", "a quick quote", "easy pay"), not a quality.
+const NAMED_WITH: &[&str] = &["track", "lane", "pass", "quote", "pay", "access"];
 
 pub fn check(story: &StoryText) -> Option<Warning> {
     let names = product_names(&[story.title, story.i_want, story.description]);
@@ -73,9 +94,24 @@ fn vague_quality(text: &str, names: &[String]) -> Option<&'static str> {
     let w = words(text);
     (0..w.len()).find_map(|i| {
         VAGUE_QUALITIES.iter().copied().find(|q| {
-            find_phrase(&w[i..], q) == Some(0) && (q.contains(' ') || !in_name(&w, i, names))
+            find_phrase(&w[i..], q) == Some(0)
+                && (q.contains(' ') || !(in_name(&w, i, names) || compound(text, &w, i)))
         })
     })
+}
+
+/// Whether the single word at `i` is part of a compound: joined by a hyphen
+/// ("easy-read", "fast-track", but not "easy-to-use"), or followed by a noun
+/// that makes it a service's name ("fast track", "quick quote").
+fn compound(text: &str, w: &[Word], i: usize) -> bool {
+    let end = w[i].start + w[i].raw.len();
+    let after = &text[end..];
+    let before = &text[..w[i].start];
+    let hyphened = (after.starts_with('-') && !after[1..].starts_with("to-"))
+        || (before.ends_with('-') && !before.ends_with("-to-"));
+    hyphened
+        || w.get(i + 1)
+            .is_some_and(|n| NAMED_WITH.contains(&n.lower.as_str()))
 }
 
 /// Two capitalised words not at the start of the text, one a quality word:
@@ -157,6 +193,21 @@ mod tests {
                 "the triage screen to be clearer",
                 "faster",
             ),
+            ("Rota", "a slicker shift rota", "slicker"),
+            ("Intake form", "a streamlined intake form", "streamlined"),
+            (
+                "Scanner app",
+                "a more reliable scanner app",
+                "more-reliable",
+            ),
+            ("Map", "the route map to feel smoother", "smoother"),
+            (
+                "Kiosk",
+                "the kiosk to perform well at rush hour",
+                "perform-well",
+            ),
+            ("Lesson pages", "more engaging lesson pages", "engaging"),
+            ("Forms", "easy-to-use permit forms", "easy"),
         ];
         for (title, want, quality) in cases {
             let w = check(&story(title, want, "I get my work done"))
@@ -197,6 +248,21 @@ mod tests {
                 "QuickPay",
                 "to send money with QuickPay",
                 "I can split a bill",
+            ),
+            (
+                "Border crossing",
+                "to book fast track passport control",
+                "I make my connection",
+            ),
+            (
+                "Quick quote for boats",
+                "to get a boat insurance quote",
+                "I can compare",
+            ),
+            (
+                "Easy-read guides",
+                "to download the easy-read guide to my benefits",
+                "I understand what I get",
             ),
         ];
         for (title, want, so_that) in cases {

@@ -44,6 +44,11 @@ const PARAPHRASES: &[(&str, &str)] = &[
     ("without an internet connection", "offline"),
     ("without internet", "offline"),
     ("with no internet connection", "offline"),
+    ("without a connection", "offline"),
+    ("without a signal", "offline"),
+    ("with no connection", "offline"),
+    ("with no signal", "offline"),
+    ("without connectivity", "offline"),
 ];
 
 pub fn check(story: &StoryText) -> Option<Warning> {
@@ -153,6 +158,14 @@ mod tests {
             (
                 "an approve button on leave requests",
                 "there is an approve button",
+            ),
+            (
+                "to submit the shift handover",
+                "the shift handover is submitted",
+            ),
+            (
+                "to log meter readings offline",
+                "I can log readings without a signal",
             ),
         ];
         for (want, benefit) in cases {

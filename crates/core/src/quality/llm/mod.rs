@@ -11,7 +11,6 @@ pub use model::Llm;
 
 use super::{heuristic_analysis, StoryText};
 use crate::domain::InvestAnalysis;
-use std::fmt;
 use std::time::Duration;
 
 /// Connection settings of the LLM endpoint.
@@ -22,7 +21,7 @@ pub struct LlmConfig {
     pub base_url: String,
     pub model: String,
     /// None for endpoints without authentication (a local model server).
-    pub api_key: Option<ApiKey>,
+    pub api_key: Option<crate::secret::Secret>,
     /// Limit on each attempt, answer included.
     pub timeout: Duration,
     /// Further attempts after a 429 or 5xx answer.
@@ -57,39 +56,12 @@ impl LlmConfig {
         Some(LlmConfig {
             base_url: set("AIPM_LLM_BASE_URL")?,
             model: set("AIPM_LLM_MODEL")?,
-            api_key: set("AIPM_LLM_API_KEY").map(ApiKey::new),
+            api_key: set("AIPM_LLM_API_KEY").map(crate::secret::Secret::new),
             timeout: number("AIPM_LLM_TIMEOUT_SECS")
                 .map_or(Self::DEFAULT_TIMEOUT, Duration::from_secs),
             max_retries: number("AIPM_LLM_MAX_RETRIES")
                 .map_or(Self::DEFAULT_MAX_RETRIES, |n| n.min(10) as u32),
         })
-    }
-}
-
-/// A secret that cannot be printed: Debug and Display show `***`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
-
-impl ApiKey {
-    pub fn new(secret: impl Into<String>) -> Self {
-        ApiKey(secret.into())
-    }
-
-    /// The secret itself, for the Authorization header only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey(***)")
-    }
-}
-
-impl fmt::Display for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
     }
 }
 
@@ -190,6 +162,6 @@ mod tests {
         let key = c.api_key.clone().unwrap();
         assert_eq!(key.expose(), "sk-very-secret");
         assert!(!format!("{c:?}").contains("sk-very-secret"));
-        assert_eq!(format!("{key}"), "***");
+        assert_eq!(format!("{key:?}"), "Secret(***)");
     }
 }
