@@ -155,7 +155,9 @@ test('given a run that failed, when I retry it and then cancel the new attempt, 
 
 const FAKE_AGENT = join(import.meta.dirname, '..', 'agent', 'fake_agent.py');
 
-test('given a project with a local repository, when I generate code with the fake agent, then the run reaches succeeded with its log visible', async (t) => {
+/** `aipm serve` running the fake agent, a project on a fresh local git
+ * repository with one story, and that story open. */
+async function openWithFakeAgent(t) {
   const repo = mkdtempSync(join(tmpdir(), 'aipm-forge-'));
   execFileSync('git', ['init', '-q', '-b', 'main', repo]);
   execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'init']);
@@ -169,6 +171,11 @@ test('given a project with a local repository, when I generate code with the fak
   await page.selectOption('#project-switcher', { label: 'Shop' });
   const [story] = await api.get('/api/stories?projectId=2');
   await openStory(page, story.id);
+  return { page, problems };
+}
+
+test('given a project with a local repository, when I generate code with the fake agent, then the run reaches succeeded with its log visible', async (t) => {
+  const { page, problems } = await openWithFakeAgent(t);
   await page.click('#generate-code');
   await page.locator('dialog.generate-dialog').getByRole('button', { name: 'Generate' }).click();
   await page.locator('.run[data-status="succeeded"]').waitFor({ timeout: 60000 });
@@ -179,19 +186,7 @@ test('given a project with a local repository, when I generate code with the fak
 });
 
 test('given an agent that reports its work as stream-json, when its run and a follow-up end, then the plan, activity, usage and attempts show', async (t) => {
-  const repo = mkdtempSync(join(tmpdir(), 'aipm-forge-'));
-  execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-  execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'init']);
-  const { page, api, problems } = await open(t, {
-    env: { AIPM_AGENT: 'custom', AIPM_AGENT_CMD: `python3 ${FAKE_AGENT} {task_file}` },
-    before: async (a) => {
-      const project = await a.post('/api/projects', { name: 'Shop', repository: repo });
-      await a.createStory({ ...WELL_FORMED, projectId: project.id });
-    },
-  });
-  await page.selectOption('#project-switcher', { label: 'Shop' });
-  const [story] = await api.get('/api/stories?projectId=2');
-  await openStory(page, story.id);
+  const { page, problems } = await openWithFakeAgent(t);
   await page.click('#generate-code');
   const dialog = page.locator('dialog.generate-dialog');
   await dialog.locator('[name="instructions"]').fill('fake-agent: stream-json');
